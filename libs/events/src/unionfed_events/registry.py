@@ -1,0 +1,52 @@
+"""Every event class of every domain, by CloudEvents type, and decoding of envelopes into them."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from .base import Event
+from .envelope import Envelope
+
+
+class UnknownEventType(LookupError):
+    """The envelope's type (or its version) is not one this contracts package knows."""
+
+
+class InvalidPayload(ValueError):
+    """The data does not match the event's schema; the message names the fields."""
+
+
+def all_event_classes() -> list[type[Event]]:
+    from . import assistance, campaigns, membership, notifications
+
+    classes: list[type[Event]] = []
+    for module in (membership, assistance, campaigns, notifications):
+        classes.extend(module.EVENTS)
+    return classes
+
+
+def event_types() -> dict[str, type[Event]]:
+    return {cls.ce_type(): cls for cls in all_event_classes()}
+
+
+_BY_TYPE: dict[str, type[Event]] | None = None
+
+
+def event_class(ce_type: str) -> type[Event]:
+    global _BY_TYPE
+    if _BY_TYPE is None:
+        _BY_TYPE = event_types()
+    try:
+        return _BY_TYPE[ce_type]
+    except KeyError:
+        raise UnknownEventType(f"unknown event type {ce_type!r}") from None
+
+
+def decode(envelope: Envelope) -> Event:
+    """Validate the envelope's data against its event class."""
+    cls = event_class(envelope.type)
+    try:
+        return cls.model_validate_json(envelope.data)
+    except ValidationError as exc:
+        fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in exc.errors())
+        raise InvalidPayload(f"{cls.name} v{cls.version}: {fields}") from exc

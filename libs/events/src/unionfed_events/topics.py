@@ -1,0 +1,99 @@
+"""The one registry of topic names. Services never spell a topic name as a literal.
+
+Layout (reasons in docs/architecture.md):
+  unionfed.d.<district>.<domain>.events    a district's events of one domain, key = subject
+  unionfed.d.<district>.<domain>.inbound   requests from that district's branch systems
+  unionfed.d.<district>.<domain>.replies   answers to those requests, correlated by correlationid
+  unionfed.fed.<domain>.events             federation-level events (no single district)
+  unionfed.dlq.<consumer-group>            dead letters of one consumer group
+
+Everything a district owns starts with `unionfed.d.<district>.`, so one Kafka prefix ACL grants a
+district's branch systems exactly their district; each district topic scales on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PREFIX = "unionfed"
+DOMAINS = ("membership", "assistance", "campaigns", "notifications")
+DISTRICT_CODE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
+DEFAULT_PARTITIONS = 3
+
+
+def _check_district(district: str) -> str:
+    if not DISTRICT_CODE.match(district):
+        raise ValueError(f"invalid district code {district!r}: use 2-32 lowercase letters, digits or '-'")
+    return district
+
+
+def _check_domain(domain: str) -> str:
+    if domain not in DOMAINS:
+        raise ValueError(f"unknown domain {domain!r}; known: {', '.join(DOMAINS)}")
+    return domain
+
+
+def district_events(domain: str, district: str) -> str:
+    return f"{PREFIX}.d.{_check_district(district)}.{_check_domain(domain)}.events"
+
+
+def district_inbound(domain: str, district: str) -> str:
+    return f"{PREFIX}.d.{_check_district(district)}.{_check_domain(domain)}.inbound"
+
+
+def district_replies(domain: str, district: str) -> str:
+    return f"{PREFIX}.d.{_check_district(district)}.{_check_domain(domain)}.replies"
+
+
+def federation_events(domain: str) -> str:
+    return f"{PREFIX}.fed.{_check_domain(domain)}.events"
+
+
+def dead_letter(group: str) -> str:
+    return f"{PREFIX}.dlq.{group}"
+
+
+def district_prefix(district: str) -> str:
+    """The prefix a district's branch systems are granted (Kafka prefixed ACL)."""
+    return f"{PREFIX}.d.{_check_district(district)}."
+
+
+def events_pattern(domain: str) -> str:
+    """Regex matching every events topic of a domain, district and federation level alike."""
+    d = re.escape(_check_domain(domain))
+    return rf"^{PREFIX}\.(d\.[a-z][a-z0-9-]*|fed)\.{d}\.events$"
+
+
+def inbound_pattern(domain: str) -> str:
+    d = re.escape(_check_domain(domain))
+    return rf"^{PREFIX}\.d\.[a-z][a-z0-9-]*\.{d}\.inbound$"
+
+
+def events_topic(domain: str, district: str | None) -> str:
+    """Where an event of `domain` goes: its district's topic, or the federation topic."""
+    return district_events(domain, district) if district else federation_events(domain)
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int = DEFAULT_PARTITIONS
+
+
+def platform_topics(districts: list[str], consumer_groups: list[str] = ()) -> list[TopicSpec]:  # type: ignore[assignment]
+    """Every topic the platform needs for the given districts (for `unionfed topics create`)."""
+    specs = [TopicSpec(federation_events(d)) for d in DOMAINS]
+    for district in districts:
+        for domain in DOMAINS:
+            specs.append(TopicSpec(district_events(domain, district)))
+        specs.append(TopicSpec(district_inbound("membership", district)))
+        specs.append(TopicSpec(district_replies("membership", district)))
+    specs.extend(TopicSpec(dead_letter(g), partitions=1) for g in consumer_groups)
+    return specs
+
+
+def parse_district(topic: str) -> str | None:
+    """The district a topic belongs to, or None for federation-level and DLQ topics."""
+    parts = topic.split(".")
+    return parts[2] if len(parts) >= 4 and parts[0] == PREFIX and parts[1] == "d" else None
