@@ -12,7 +12,7 @@ TYPE_PREFIX = "org.unionfed"
 class Event(BaseModel):
     """An integration event payload. Subclasses set `domain`, `name` and `version`.
 
-    The CloudEvents `type` is derived from them: `org.unionfed.<domain>.<Name>.v<version>`.
+    The CloudEvents `type` is derived from them: `org.unionfed.<domain>.<event_name>.v<version>`.
     A change that breaks consumers (field removed, type changed, new required field) needs a new
     class with `version` + 1; the contracts check refuses it otherwise.
     """
@@ -20,12 +20,12 @@ class Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     domain: ClassVar[str]
-    name: ClassVar[str]
+    event_name: ClassVar[str]
     version: ClassVar[int] = 1
 
     @classmethod
     def ce_type(cls) -> str:
-        return f"{TYPE_PREFIX}.{cls.domain}.{cls.name}.v{cls.version}"
+        return f"{TYPE_PREFIX}.{cls.domain}.{cls.event_name}.v{cls.version}"
 
     def subject(self) -> str | None:
         """The aggregate this event is about; it becomes the Kafka key (per-subject ordering)."""

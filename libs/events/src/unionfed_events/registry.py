@@ -49,4 +49,4 @@ def decode(envelope: Envelope) -> Event:
         return cls.model_validate_json(envelope.data)
     except ValidationError as exc:
         fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in exc.errors())
-        raise InvalidPayload(f"{cls.name} v{cls.version}: {fields}") from exc
+        raise InvalidPayload(f"{cls.event_name} v{cls.version}: {fields}") from exc

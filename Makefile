@@ -1,0 +1,44 @@
+# unionfed — every target bootstraps what it needs (uv via pip if missing, then the locked venv).
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+
+.PHONY: help bootstrap run test test-fast lint format bench contracts contracts-check clean-data
+
+help:
+	@echo "make run        start embedded PostgreSQL + Kafka broker and every service (seeds a demo federation)"
+	@echo "make test       run the whole test suite against real servers"
+	@echo "make lint       ruff + mypy"
+	@echo "make bench      benchmarks (figures printed, nothing asserted)"
+	@echo "make contracts  regenerate the committed JSON Schemas of the events"
+
+bootstrap:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --locked --quiet
+
+run: bootstrap
+	$(UV) run unionfed run $(ARGS)
+
+test: bootstrap
+	$(UV) run pytest $(ARGS)
+
+lint: bootstrap
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy libs/events/src libs/chassis/src libs/devstack/src services/membership/src
+
+format: bootstrap
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
+
+bench: bootstrap
+	$(UV) run python -m bench $(ARGS)
+
+contracts: bootstrap
+	$(UV) run python -m unionfed_events.schemas export
+
+contracts-check: bootstrap
+	$(UV) run python -m unionfed_events.schemas check
+
+clean-data:
+	rm -rf .data

@@ -1,0 +1,137 @@
+"""The app factory: one FastAPI app per service, with the FastStream broker, outbox relay,
+health, metrics and AsyncAPI wired the same way everywhere."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from faststream.specification import AsyncAPI
+from faststream.specification.asyncapi.site import get_asyncapi_html
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.middleware.base import RequestResponseEndpoint
+from unionfed_events import Event
+
+from . import context
+from .consumer import EventConsumer
+from .errors import install_error_handlers
+from .idempotency import IdempotencyMiddleware
+from .logging import configure_logging
+from .runtime import Runtime
+from .settings import ServiceSettings
+
+
+@dataclass
+class ServiceDefinition:
+    """Everything that makes one service different from another."""
+
+    name: str
+    domain: str
+    description: str
+    routers: Sequence[APIRouter] = ()
+    consumers: Callable[[ServiceSettings], list[EventConsumer]] = lambda _s: []
+    publishes: Sequence[type[Event]] = ()
+    migrations: Path | None = None
+    on_started: Callable[[Runtime], Awaitable[None]] | None = None
+    version: str = "0.1.0"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
+    configure_logging(settings.service_name, settings.log_level)
+    runtime = Runtime.build(settings, definition.domain, definition.consumers(settings))
+    _declare_publications(runtime, definition)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start(definition.migrations)
+        if definition.on_started:
+            await definition.on_started(runtime)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=f"unionfed {definition.name}",
+        description=definition.description,
+        version=definition.version,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware, engine_getter=lambda request: request.app.state.runtime.engine)
+    app.middleware("http")(_request_context)
+    for router in definition.routers:
+        app.include_router(router)
+    _add_platform_routes(app, runtime, definition)
+    return app
+
+
+def _declare_publications(runtime: Runtime, definition: ServiceDefinition) -> None:
+    """Describe what the outbox relay publishes, for the AsyncAPI document (the relay, not
+    these FastStream publishers, does the sending)."""
+    topic = f"unionfed.d.{{district}}.{definition.domain}.events"
+    for event in definition.publishes:
+        runtime.broker.publisher(
+            topic, title=f"{event.ce_type()}", schema=event, description=(event.__doc__ or "").strip()
+        )
+
+
+async def _request_context(request: Request, call_next: RequestResponseEndpoint) -> Response:
+    correlation = request.headers.get("x-correlation-id") or str(uuid.uuid4())
+    token = context.current.set(
+        context.MessageContext(
+            correlation_id=correlation,
+            causation_id=None,
+            traceparent=context.child_traceparent(request.headers.get("traceparent")),
+        )
+    )
+    try:
+        response = await call_next(request)
+    finally:
+        context.current.reset(token)
+    response.headers["x-correlation-id"] = correlation
+    return response
+
+
+def _add_platform_routes(app: FastAPI, runtime: Runtime, definition: ServiceDefinition) -> None:
+    spec = AsyncAPI(
+        runtime.broker,
+        title=f"unionfed {definition.name}",
+        version=definition.version,
+        description=definition.description,
+    )
+
+    @app.get("/health/live", tags=["platform"])
+    async def live() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/health/ready", tags=["platform"])
+    async def ready() -> JSONResponse:
+        """Ready when the database and the broker answer."""
+        checks = await runtime.readiness()
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", **checks}, 200 if ok else 503)
+
+    @app.get("/metrics", tags=["platform"])
+    async def metrics() -> Response:
+        """Prometheus metrics."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", tags=["platform"])
+    async def asyncapi_json() -> Response:
+        """AsyncAPI 3 document of the events this service consumes and publishes."""
+        return Response(spec.to_specification().to_json(), media_type="application/json")
+
+    @app.get("/asyncapi", tags=["platform"], response_class=HTMLResponse)
+    async def asyncapi_html() -> str:
+        """The AsyncAPI document, rendered."""
+        return get_asyncapi_html(spec.to_specification())

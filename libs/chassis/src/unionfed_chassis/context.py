@@ -1,0 +1,33 @@
+"""Per-request / per-message context that outgoing events inherit (correlation, causation, trace)."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    traceparent: str | None = None
+
+
+current: contextvars.ContextVar[MessageContext] = contextvars.ContextVar(
+    "unionfed_ctx",
+    default=MessageContext(),  # noqa: B039 (frozen, so sharing it is safe)
+)
+
+
+def new_traceparent() -> str:
+    """A fresh W3C traceparent (version 00, sampled)."""
+    return f"00-{os.urandom(16).hex()}-{os.urandom(8).hex()}-01"
+
+
+def child_traceparent(parent: str | None) -> str:
+    """Same trace id, new span id; a malformed parent starts a new trace."""
+    parts = (parent or "").split("-")
+    if len(parts) == 4 and len(parts[1]) == 32 and len(parts[2]) == 16:
+        return f"00-{parts[1]}-{os.urandom(8).hex()}-{parts[3]}"
+    return new_traceparent()

@@ -1,0 +1,147 @@
+"""Engine, sessions and the unit of work: the only place a transaction commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypedDict
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from unionfed_events import Envelope, Event, topics
+
+from . import context
+from .metrics import EVENTS_STAGED
+from .tables import outbox
+
+
+def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@dataclass
+class OutgoingEvent:
+    envelope: Envelope
+    topics: Sequence[str]
+
+
+@dataclass
+class UnitOfWork:
+    """One transaction: state changes plus the events they cause, committed together.
+
+    Handlers call `emit()`; `commit()` writes the staged events into the outbox in the same
+    transaction, so either both the change and its events exist, or neither does.
+    """
+
+    session: AsyncSession
+    source: str
+    domain: str
+    staged: list[OutgoingEvent] = field(default_factory=list)
+
+    def emit(
+        self,
+        event: Event,
+        *,
+        district: str | None,
+        branch: str | None = None,
+        sequence: int | None = None,
+        also_to_districts: Sequence[str] = (),
+        caused_by: Envelope | None = None,
+    ) -> Envelope:
+        """Stage an event for the outbox. `also_to_districts` copies it (same id) to other
+        district topics, e.g. a transfer is announced to both the old and the new district."""
+        envelope = Envelope.wrap(
+            event,
+            source=self.source,
+            district=district,
+            branch=branch,
+            sequence=sequence,
+            **_lineage(caused_by),
+        )
+        targets = [topics.events_topic(self.domain, district)]
+        targets += [topics.district_events(self.domain, d) for d in also_to_districts if d != district]
+        self.staged.append(OutgoingEvent(envelope, targets))
+        return envelope
+
+    def send_to(
+        self,
+        topic: str,
+        event: Event,
+        *,
+        district: str | None,
+        branch: str | None = None,
+        caused_by: Envelope | None = None,
+    ) -> Envelope:
+        """Stage an event for a specific topic (e.g. a reply on a district's replies topic)."""
+        envelope = Envelope.wrap(
+            event, source=self.source, district=district, branch=branch, **_lineage(caused_by)
+        )
+        self.staged.append(OutgoingEvent(envelope, [topic]))
+        return envelope
+
+    async def flush_events(self) -> None:
+        if not self.staged:
+            return
+        rows = [outbox_row(o.envelope, t) for o in self.staged for t in o.topics]
+        await self.session.execute(sa.insert(outbox), rows)
+        for o in self.staged:
+            EVENTS_STAGED.labels(type=o.envelope.type).inc()
+        self.staged.clear()
+
+    async def commit(self) -> None:
+        await self.flush_events()
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        self.staged.clear()
+        await self.session.rollback()
+
+
+class _Lineage(TypedDict):
+    correlationid: str | None
+    causationid: str | None
+    traceparent: str
+
+
+def _lineage(caused_by: Envelope | None) -> _Lineage:
+    """Correlation, causation and trace of a new event: from the event that caused it, else
+    from the current request or message context."""
+    if caused_by is not None:
+        return {
+            "correlationid": caused_by.correlationid or str(caused_by.id),
+            "causationid": str(caused_by.id),
+            "traceparent": context.child_traceparent(caused_by.traceparent),
+        }
+    ctx = context.current.get()
+    return {
+        "correlationid": ctx.correlation_id,
+        "causationid": ctx.causation_id,
+        "traceparent": context.child_traceparent(ctx.traceparent),
+    }
+
+
+def outbox_row(envelope: Envelope, topic: str) -> dict[str, Any]:
+    return {
+        "event_id": envelope.id,
+        "topic": topic,
+        "key": envelope.key,
+        "headers": envelope.headers_dict(),
+        "payload": envelope.data,
+    }
+
+
+def run_migrations(script_location: Path, database_url: str) -> None:
+    """Alembic `upgrade head` for one service (blocking; call in a thread at start-up)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location))
+    cfg.set_main_option("sqlalchemy.url", database_url)
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, "head")

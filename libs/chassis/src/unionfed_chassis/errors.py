@@ -1,0 +1,47 @@
+"""Errors routes raise and how they map to HTTP, in one shape: FastAPI's validation error body."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from .auth import AuthError, ScopeError
+
+
+class Rejected(Exception):
+    """A command refused for a reason the caller can fix; `field` names the offending input."""
+
+    def __init__(self, reason: str, field: str | None = None, status_code: int = 422) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+        self.status_code = status_code
+
+
+class NotFound(Rejected):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} not found", None, 404)
+
+
+class Conflict(Rejected):
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason, field, 409)
+
+
+def error_body(reason: str, field: str | None, kind: str = "value_error") -> dict[str, object]:
+    loc = ["body", field] if field else ["body"]
+    return {"detail": [{"loc": loc, "msg": reason, "type": kind}]}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Rejected)
+    async def _rejected(_: Request, exc: Rejected) -> JSONResponse:
+        return JSONResponse(error_body(exc.reason, exc.field), status_code=exc.status_code)
+
+    @app.exception_handler(AuthError)
+    async def _auth(_: Request, exc: AuthError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(ScopeError)
+    async def _scope(_: Request, exc: ScopeError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=403)

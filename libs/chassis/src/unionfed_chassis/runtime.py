@@ -1,0 +1,114 @@
+"""What a running service holds: engine, sessions, Kafka producer, FastStream broker, relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from .consumer import EventConsumer
+from .db import UnitOfWork, make_engine, make_session_factory, run_migrations
+from .kafka import make_producer
+from .relay import OutboxRelay
+from .settings import ServiceSettings
+
+log = logging.getLogger("unionfed.runtime")
+
+
+@dataclass
+class Runtime:
+    settings: ServiceSettings
+    domain: str
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    producer: AIOKafkaProducer
+    broker: KafkaBroker
+    consumers: list[EventConsumer] = field(default_factory=list)
+    relay: OutboxRelay | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, settings: ServiceSettings, domain: str, consumers: list[EventConsumer]) -> Runtime:
+        engine = make_engine(settings.database_url, settings.database_pool_size)
+        broker = KafkaBroker(
+            settings.kafka_bootstrap_servers,
+            client_id=settings.kafka_client_id or settings.service_name,
+            enable_idempotence=settings.kafka_enable_idempotence,
+            logger=logging.getLogger(f"unionfed.{settings.service_name}.broker"),
+        )
+        runtime = cls(
+            settings=settings,
+            domain=domain,
+            engine=engine,
+            session_factory=make_session_factory(engine),
+            producer=make_producer(settings),
+            broker=broker,
+            consumers=consumers,
+        )
+        if settings.consumers_enabled:
+            for consumer in consumers:
+                consumer.subscribe(broker, settings.consumer_max_records)
+        return runtime
+
+    @contextlib.asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """A fresh session and unit of work; rolls back unless the caller committed."""
+        async with self.session_factory() as session:
+            uow = UnitOfWork(session, source=self.settings.ce_source, domain=self.domain)
+            try:
+                yield uow
+            finally:
+                if session.in_transaction():
+                    await uow.rollback()
+
+    async def start(self, migrations: Path | None) -> None:
+        if migrations is not None and self.settings.run_migrations:
+            sync_url = self.settings.database_url
+            await asyncio.to_thread(run_migrations, migrations, sync_url)
+        await self.producer.start()
+        for consumer in self.consumers:
+            consumer.bind(self.session_factory, self.producer)
+        if self.settings.outbox_enabled:
+            self.relay = OutboxRelay(
+                self.settings.asyncpg_dsn,
+                self.producer,
+                batch_size=self.settings.outbox_batch_size,
+                poll_seconds=self.settings.outbox_poll_seconds,
+            )
+            self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        await self.broker.stop()
+        if self.relay:
+            self.relay.stop()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.producer.stop()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, str]:
+        """'ok' or the error, per dependency."""
+        checks: dict[str, str] = {}
+        try:
+            async with self.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), 3)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {exc}"
+        try:
+            await asyncio.wait_for(self.producer.client.fetch_all_metadata(), 3)
+            checks["broker"] = "ok"
+        except Exception as exc:
+            checks["broker"] = f"unreachable: {exc or type(exc).__name__}"
+        return checks

@@ -1,0 +1,76 @@
+"""Tables the chassis keeps in every service database: outbox, inbox, idempotency keys.
+
+They live in their own MetaData; a service's first Alembic migration creates them with
+`create_chassis_tables()` so the DDL is written once.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import BYTEA, JSONB, UUID
+
+chassis_metadata = sa.MetaData()
+
+OUTBOX_CHANNEL = "unionfed_outbox"
+
+# Rows are deleted once the broker has acknowledged them; `id` gives the per-key order
+# because writers lock the aggregate before they insert (see docs/architecture.md).
+outbox = sa.Table(
+    "outbox",
+    chassis_metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(always=False), primary_key=True),
+    sa.Column("event_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("topic", sa.Text, nullable=False),
+    sa.Column("key", BYTEA),
+    sa.Column("headers", JSONB, nullable=False),
+    sa.Column("payload", BYTEA, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+)
+
+inbox = sa.Table(
+    "inbox",
+    chassis_metadata,
+    sa.Column("consumer", sa.Text, primary_key=True),
+    sa.Column("event_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("received_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    chassis_metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("principal", sa.Text, primary_key=True),
+    sa.Column("request_hash", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),  # in_progress | done
+    sa.Column("status_code", sa.Integer),
+    sa.Column("response_body", BYTEA),
+    sa.Column("content_type", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+)
+
+_NOTIFY_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION unionfed_outbox_notify() RETURNS trigger AS $$
+BEGIN
+  PERFORM pg_notify('{OUTBOX_CHANNEL}', '');
+  RETURN NULL;
+END $$ LANGUAGE plpgsql;
+"""
+# Statement-level: one notification per INSERT statement, delivered at commit, however many rows.
+_NOTIFY_TRIGGER = """
+CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+FOR EACH STATEMENT EXECUTE FUNCTION unionfed_outbox_notify();
+"""
+
+
+def create_chassis_tables(op: object) -> None:
+    """Create the chassis tables from inside an Alembic migration (`op` is alembic.op)."""
+    bind = op.get_bind()  # type: ignore[attr-defined]
+    chassis_metadata.create_all(bind)
+    op.execute(_NOTIFY_FUNCTION)  # type: ignore[attr-defined]
+    op.execute(_NOTIFY_TRIGGER)  # type: ignore[attr-defined]
+
+
+def drop_chassis_tables(op: object) -> None:
+    bind = op.get_bind()  # type: ignore[attr-defined]
+    chassis_metadata.drop_all(bind)
+    op.execute("DROP FUNCTION IF EXISTS unionfed_outbox_notify()")  # type: ignore[attr-defined]

@@ -1,0 +1,272 @@
+"""The `unionfed` command: run the platform locally, mint dev tokens, manage topics, tail events."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from unionfed_events.topics import platform_topics
+
+from ._util import run_sync
+from .broker import BrokerError, describe_partitions, ensure_topics, list_topics
+from .postgres import PostgresError, ensure_database
+from .runner import ServiceError, ServiceProcess, service_env
+from .services import SERVICES, consumer_groups
+from .stack import DEFAULT_KAFKA_PORT, DevStack, data_dir, dev_secret, districts_from
+from .tail import tail_events
+
+app = typer.Typer(no_args_is_help=True, help="unionfed developer tools.", pretty_exceptions_enable=False)
+topics_app = typer.Typer(no_args_is_help=True, help="Create or list the platform's Kafka topics.")
+events_app = typer.Typer(no_args_is_help=True, help="Watch the events flowing through Kafka.")
+app.add_typer(topics_app, name="topics")
+app.add_typer(events_app, name="events")
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+DISTRICTS_HELP = "Comma-separated district codes (default: $UNIONFED_DISTRICTS or the six dev districts)."
+
+
+class Role(enum.StrEnum):
+    federation_admin = "federation_admin"
+    district_officer = "district_officer"
+    branch_officer = "branch_officer"
+    operator = "operator"
+
+
+def _note(message: str) -> None:
+    console.print(f"  [dim]{message}[/]")
+
+
+def _raise_interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM behaves like Ctrl-C, so `kill` also gets the orderly shutdown."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _ignore_signals() -> None:
+    # During shutdown a second Ctrl-C must not abandon half-stopped servers; every step has a timeout.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _summary(stack: DevStack, procs: list[ServiceProcess]) -> None:
+    table = Table(title="unionfed is running", title_justify="left")
+    for column in ("service", "URL", "docs", "AsyncAPI", "metrics", "log"):
+        table.add_column(column, overflow="fold")
+    for p in procs:
+        url = p.spec.url
+        table.add_row(p.spec.name, url, f"{url}/docs", f"{url}/asyncapi", f"{url}/metrics", str(p.log_file))
+    console.print(table)
+    pg_kind = "embedded PostgreSQL 18" if stack.postgres_is_embedded else "external"
+    kafka_kind = "embedded Tansu, memory only" if stack.kafka_is_embedded else "external"
+    console.print(f"[bold]Postgres[/]  {stack.pg_admin_url}  ({pg_kind})")
+    console.print(f"[bold]Kafka[/]     {stack.kafka_bootstrap}  ({kafka_kind})")
+    console.print(
+        "[bold]Token[/]     TOKEN=$(uv run unionfed token --role district_officer --district huangpu)  "
+        '&& curl -H "Authorization: Bearer $TOKEN" ...'
+    )
+    console.print("[bold]Events[/]    uv run unionfed events tail --from-beginning")
+
+
+def _seed(stack: DevStack, procs: list[ServiceProcess]) -> None:
+    for p in procs:
+        if not p.spec.seed_module:
+            continue
+        console.rule(f"seeding {p.spec.name} ({p.spec.seed_module})")
+        result = subprocess.run(
+            [sys.executable, "-m", p.spec.seed_module], env=service_env(stack, p.spec), check=False
+        )
+        if result.returncode != 0:
+            err.print(
+                f"[yellow]seed {p.spec.seed_module} failed with exit code {result.returncode}; "
+                "services keep running — fix it and rerun `unionfed run`[/]"
+            )
+
+
+def _supervise(procs: list[ServiceProcess]) -> None:
+    while True:
+        for p in procs:
+            code = p.exit_code()
+            if code is not None:
+                raise ServiceError(
+                    f"{p.spec.name} died with exit code {code}; last lines of {p.log_file}:\n{p.log_tail()}"
+                )
+        time.sleep(0.5)
+
+
+@app.command()
+def run(
+    no_seed: bool = typer.Option(False, "--no-seed", help="Do not run the services' seed modules."),
+    districts: str | None = typer.Option(None, "--districts", help=DISTRICTS_HELP),
+    ready_timeout: float = typer.Option(
+        60.0, "--ready-timeout", help="Seconds to wait for each /health/ready."
+    ),
+) -> None:
+    """Start Postgres, Kafka and every service; Ctrl-C stops them all."""
+    stack = DevStack(log=_note)
+    procs: list[ServiceProcess] = []
+    exit_code = 0
+    with _signals_interrupt():
+        try:
+            started = time.monotonic()
+            with console.status("starting PostgreSQL and Kafka…"):
+                stack.start()
+            console.print(f"[green]✓[/] Postgres and Kafka up in {time.monotonic() - started:.1f}s")
+            with console.status("creating databases and topics…"):
+                for spec in SERVICES:
+                    if run_sync(ensure_database(stack.pg_admin_url, spec.database)):
+                        _note(f"created database {spec.database}")
+                specs = platform_topics(districts_from(districts), consumer_groups())
+                created = run_sync(ensure_topics(stack.kafka_bootstrap, specs))
+            console.print(
+                f"[green]✓[/] {len(SERVICES)} database(s), {len(specs)} topics ({len(created)} new)"
+            )
+            for spec in SERVICES:
+                proc = ServiceProcess(spec, stack.logs_dir / f"{spec.name}.log")
+                procs.append(proc)
+                proc.start(service_env(stack, spec))
+            for proc in procs:
+                with console.status(f"waiting for {proc.spec.name} ({proc.spec.url}/health/ready)…"):
+                    waited = proc.wait_ready(ready_timeout)
+                console.print(f"[green]✓[/] {proc.spec.name} ready in {waited:.1f}s")
+            _summary(stack, procs)
+            if not no_seed:
+                _seed(stack, procs)
+            console.print("[bold green]running[/] — Ctrl-C to stop")
+            _supervise(procs)
+        except KeyboardInterrupt:
+            console.print("\n[bold]stopping…[/]")
+        except (ServiceError, PostgresError, BrokerError, ValueError, OSError) as exc:
+            err.print(f"[red]error:[/] {exc}", markup=True)
+            exit_code = 1
+        finally:
+            _ignore_signals()
+            for proc in reversed(procs):
+                if proc.exit_code() is None and proc.proc is not None:
+                    console.print(f"  stopping {proc.spec.name}")
+                    proc.stop()
+            stack.stop()
+            console.print("[dim]stopped[/]")
+    raise typer.Exit(exit_code)
+
+
+@app.command()
+def token(
+    role: Role = typer.Option(..., "--role", help="The role the token grants."),
+    district: str | None = typer.Option(None, "--district", help="District code the token is scoped to."),
+    branch: str | None = typer.Option(None, "--branch", help="Branch id the token is scoped to."),
+    subject: str = typer.Option("dev", "--subject", help="The token's subject (user id)."),
+    ttl_hours: float = typer.Option(8.0, "--ttl-hours", help="Lifetime in hours."),
+) -> None:
+    """Print a development JWT signed with $JWT_SECRET or the dev secret in the data folder."""
+    try:
+        from unionfed_chassis.auth import issue_token
+    except ImportError as exc:
+        err.print(f"[red]error:[/] unionfed_chassis.auth.issue_token is not available ({exc})")
+        raise typer.Exit(1) from exc
+    secret = os.environ.get("JWT_SECRET") or dev_secret(data_dir() / "dev-jwt-secret")
+    jwt = issue_token(
+        secret,
+        role=role.value,
+        subject=subject,
+        district=district,
+        branch=branch,
+        ttl_seconds=int(ttl_hours * 3600),
+    )
+    typer.echo(jwt)  # plain stdout, so TOKEN=$(unionfed token ...) works
+
+
+def _bootstrap() -> str:
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or (
+        f"127.0.0.1:{os.environ.get('UNIONFED_KAFKA_PORT') or DEFAULT_KAFKA_PORT}"
+    )
+
+
+def _no_broker(bootstrap: str, exc: Exception) -> typer.Exit:
+    err.print(
+        f"[red]error:[/] no Kafka broker answers at {bootstrap} ({type(exc).__name__}: {exc}); "
+        "start `unionfed run` or set KAFKA_BOOTSTRAP_SERVERS"
+    )
+    return typer.Exit(1)
+
+
+@topics_app.command("create")
+def topics_create(districts: str | None = typer.Option(None, "--districts", help=DISTRICTS_HELP)) -> None:
+    """Create every platform topic that is missing."""
+    bootstrap = _bootstrap()
+    specs = platform_topics(districts_from(districts), consumer_groups())
+    try:
+        created = run_sync(ensure_topics(bootstrap, specs))
+    except BrokerError:
+        raise
+    except Exception as exc:
+        raise _no_broker(bootstrap, exc) from exc
+    for name in created:
+        console.print(f"[green]+[/] {name}")
+    console.print(f"{len(created)} created, {len(specs) - len(created)} already there ({bootstrap})")
+
+
+@topics_app.command("list")
+def topics_list() -> None:
+    """List topics with their partition counts."""
+    bootstrap = _bootstrap()
+    try:
+        names = run_sync(list_topics(bootstrap))
+        partitions = run_sync(describe_partitions(bootstrap, names))
+    except Exception as exc:
+        raise _no_broker(bootstrap, exc) from exc
+    table = Table("topic", "partitions", title=f"topics on {bootstrap}", title_justify="left")
+    for name in names:
+        table.add_row(name, str(partitions.get(name, "?")))
+    console.print(table)
+
+
+@events_app.command("tail")
+def events_tail(
+    types: list[str] = typer.Option(
+        [], "--type", help="Event type short name, e.g. MemberJoined (repeatable)."
+    ),
+    district: list[str] = typer.Option([], "--district", help="District code (repeatable)."),
+    from_beginning: bool = typer.Option(False, "--from-beginning", help="Start at the oldest record."),
+    limit: int | None = typer.Option(None, "--limit", help="Stop after N events."),
+) -> None:
+    """Print one line per event on every unionfed.* topic (national ids and phones masked)."""
+    bootstrap = _bootstrap()
+
+    def emit(line: str) -> None:
+        console.print(line, markup=False, soft_wrap=True)
+
+    try:
+        asyncio.run(
+            tail_events(
+                bootstrap, emit, types=types, districts=district, from_beginning=from_beginning, limit=limit
+            )
+        )
+    except KeyboardInterrupt:
+        pass
+    except Exception as exc:
+        raise _no_broker(bootstrap, exc) from exc
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,29 @@
+"""Every service `unionfed run` starts. Adding a service is one more line in SERVICES."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    app: str  # uvicorn import path, "package.module:app"
+    port: int
+    database: str
+    seed_module: str | None = None
+    # Consumer groups whose dead-letter topics `unionfed run` creates up front.
+    consumer_groups: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+SERVICES: list[ServiceSpec] = [
+    ServiceSpec("membership", "membership.main:app", 8101, "membership", "membership.seed"),
+]
+
+
+def consumer_groups(services: list[ServiceSpec] | None = None) -> list[str]:
+    return [g for s in (SERVICES if services is None else services) for g in s.consumer_groups]

@@ -1,0 +1,197 @@
+"""Sample payloads of every event type, valid and free of real personal data."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+from unionfed_events import assistance as a
+from unionfed_events import campaigns as c
+from unionfed_events import membership as m
+from unionfed_events import notifications as n
+from unionfed_events.base import Event
+
+MEMBER = UUID("0190a5c2-7a4e-7c3d-8f00-0000000000a1")
+CASE = UUID("0190a5c2-7a4e-7c3d-8f00-0000000000c1")
+CAMPAIGN = UUID("0190a5c2-7a4e-7c3d-8f00-0000000000d1")
+DAY = date(2025, 3, 1)
+
+
+def sample_events() -> list[Event]:
+    return [
+        m.BranchEstablished(
+            branch_id="xuhui-b012",
+            name="徐汇区外卖骑手联合工会",
+            kind=m.BranchKind.JOINT_INDUSTRY,
+            industry="delivery",
+            district="xuhui",
+            established_on=DAY,
+        ),
+        m.BranchClosed(
+            branch_id="xuhui-b013",
+            district="xuhui",
+            reason="enterprise deregistered",
+            members_moved_to="xuhui-b012",
+            members_moved=12,
+            closed_on=DAY,
+        ),
+        m.MemberJoined(
+            member_id=MEMBER,
+            card_number="XH-000123",
+            name="张三",
+            branch_id="xuhui-b012",
+            district="xuhui",
+            industry="delivery",
+            employment_type=m.EmploymentType.FLEXIBLE,
+            joined_on=DAY,
+            channel=m.JoinChannel.SELF_SERVICE,
+            national_id_masked="1101**********123X",
+        ),
+        m.MemberTransferred(
+            member_id=MEMBER,
+            card_number="XH-000123",
+            from_branch_id="xuhui-b012",
+            from_district="xuhui",
+            to_branch_id="pudong-b001",
+            to_district="pudong",
+            transferred_on=DAY,
+        ),
+        m.MemberLeft(
+            member_id=MEMBER,
+            branch_id="pudong-b001",
+            district="pudong",
+            reason=m.LeaveReason.RETIRED,
+            left_on=DAY,
+        ),
+        m.MemberReinstated(member_id=MEMBER, branch_id="pudong-b001", district="pudong", reinstated_on=DAY),
+        m.MemberContactUpdated(
+            member_id=MEMBER,
+            branch_id="pudong-b001",
+            district="pudong",
+            phone_masked="138****5678",
+            employer=None,
+            employment_type=m.EmploymentType.MIGRANT,
+        ),
+        m.MemberApplicationRejected(
+            application_id=CASE,
+            branch_id="xuhui-b012",
+            district="xuhui",
+            reason="not employed in the industry",
+        ),
+        m.MemberRegistrationRequested(
+            request_id="hr-42",
+            branch_id="xuhui-b012",
+            name="李四",
+            national_id="110101199003071234",
+            phone="13812345678",
+            employer="某某物流有限公司",
+            employment_type=m.EmploymentType.DISPATCHED,
+        ),
+        m.MemberRegistrationAnswered(
+            request_id="hr-42",
+            outcome=m.RegistrationOutcome.ACCEPTED,
+            member_id=MEMBER,
+            card_number="XH-000124",
+        ),
+        a.HardshipWorkerRegistered(
+            member_id=MEMBER,
+            branch_id="xuhui-b012",
+            district="xuhui",
+            cause=a.HardshipCause.ILLNESS,
+            household_size=3,
+            registered_on=DAY,
+        ),
+        a.AidRequested(
+            case_id=CASE,
+            member_id=MEMBER,
+            aid_type=a.AidType.MEDICAL,
+            amount_yuan=Decimal("3000.00"),
+            district="xuhui",
+            branch_id="xuhui-b012",
+            requested_on=DAY,
+        ),
+        a.AidApproved(
+            case_id=CASE,
+            district="xuhui",
+            level=a.ApprovalLevel.BRANCH,
+            approver_role="branch_chair",
+            approved_amount_yuan=Decimal("2500"),
+        ),
+        a.AidRejected(case_id=CASE, district="xuhui", reason="duplicate", level=a.ApprovalLevel.DISTRICT),
+        a.AidGranted(
+            case_id=CASE,
+            member_id=MEMBER,
+            aid_type=a.AidType.MEDICAL,
+            amount_yuan=Decimal("2500.00"),
+            district="xuhui",
+            budget_year=2025,
+        ),
+        a.AidDisbursed(
+            case_id=CASE,
+            district="xuhui",
+            amount_yuan=Decimal("2500.00"),
+            disbursed_on=DAY,
+            channel=a.DisbursementChannel.BANK_TRANSFER,
+        ),
+        a.AidCaseEscalated(
+            case_id=CASE,
+            district="xuhui",
+            from_level=a.ApprovalLevel.BRANCH,
+            to_level=a.ApprovalLevel.DISTRICT,
+            overdue_days=3,
+        ),
+        a.DistrictBudgetAllocated(district="xuhui", year=2025, amount_yuan=Decimal("1200000.00")),
+        c.CampaignLaunched(
+            campaign_id=CAMPAIGN,
+            kind=c.CampaignKind.SUMMER_COOLING,
+            title="夏送清凉",
+            districts=["xuhui", "pudong"],
+            industries=[],
+            starts_on=date(2025, 7, 1),
+            ends_on=date(2025, 8, 31),
+        ),
+        c.CampaignClosed(campaign_id=CAMPAIGN, closed_on=date(2025, 9, 1), participants=830),
+        c.ParticipantEnrolled(
+            campaign_id=CAMPAIGN, member_id=MEMBER, district="xuhui", branch_id="xuhui-b012"
+        ),
+        c.ProposalSubmitted(
+            proposal_id=CASE,
+            member_id=MEMBER,
+            branch_id="xuhui-b012",
+            district="xuhui",
+            kind=c.ProposalKind.RATIONALISATION,
+            title="分拣线节能改造",
+        ),
+        c.HonourAwarded(
+            honour=c.Honour.WORKER_PIONEER,
+            recipient_id="分拣一班",
+            district="xuhui",
+            awarded_on=date(2025, 5, 1),
+        ),
+        n.NotificationDelivered(
+            notification_id=CASE,
+            recipient_id=str(MEMBER),
+            channel=n.Channel.SMS,
+            template="aid.granted",
+            caused_by=CAMPAIGN,
+            delivered_at=datetime(2025, 3, 1, 8, 30, tzinfo=UTC),
+            attempts=1,
+        ),
+        n.NotificationFailed(
+            notification_id=CASE,
+            recipient_id=str(MEMBER),
+            channel=n.Channel.WEBHOOK,
+            template="aid.granted",
+            caused_by=CAMPAIGN,
+            reason="HTTP 503",
+            attempts=5,
+            dead_lettered=True,
+        ),
+    ]
+
+
+@pytest.fixture
+def events() -> list[Event]:
+    return sample_events()
