@@ -36,6 +36,7 @@ bench: bootstrap
 
 contracts: bootstrap
 	$(UV) run python -m unionfed_events.schemas export
+	$(UV) run unionfed asyncapi --out docs/asyncapi
 
 contracts-check: bootstrap
 	$(UV) run python -m unionfed_events.schemas check

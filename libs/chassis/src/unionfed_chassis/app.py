@@ -108,6 +108,7 @@ def _add_platform_routes(app: FastAPI, runtime: Runtime, definition: ServiceDefi
         version=definition.version,
         description=definition.description,
     )
+    app.state.asyncapi = spec  # `unionfed asyncapi` exports it without starting the service
 
     @app.get("/health/live", tags=["platform"])
     async def live() -> dict[str, str]:

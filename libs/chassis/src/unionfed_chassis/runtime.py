@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .consumer import EventConsumer
 from .db import UnitOfWork, make_engine, make_session_factory, run_migrations
+from .housekeeping import run_housekeeping
 from .kafka import make_producer
 from .relay import OutboxRelay
 from .settings import ServiceSettings
@@ -84,6 +85,14 @@ class Runtime:
                 poll_seconds=self.settings.outbox_poll_seconds,
             )
             self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        self._tasks.append(
+            asyncio.create_task(
+                run_housekeeping(
+                    self.engine, self.settings.idempotency_ttl_hours, self.settings.inbox_retention_days
+                ),
+                name="housekeeping",
+            )
+        )
         await self.broker.start()
 
     async def stop(self) -> None:

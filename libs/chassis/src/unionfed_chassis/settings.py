@@ -50,6 +50,7 @@ class ServiceSettings(BaseSettings):
     consumers_enabled: bool = True
 
     idempotency_ttl_hours: int = 24
+    inbox_retention_days: int = Field(30, description="How long consumed event ids are remembered")
 
     @property
     def ce_source(self) -> str:

@@ -270,3 +270,22 @@ def events_tail(
 
 if __name__ == "__main__":
     app()
+
+
+@app.command()
+def asyncapi(
+    out: str = typer.Option("docs/asyncapi", "--out", help="Folder for <service>.json (AsyncAPI 3)."),
+) -> None:
+    """Export each service's AsyncAPI document, generated from its code, without starting it."""
+    import importlib
+    from pathlib import Path
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for spec in SERVICES:
+        module_name, _, attr = spec.app.partition(":")
+        service_app = getattr(importlib.import_module(module_name), attr)
+        document = service_app.state.asyncapi.to_specification().to_json()
+        target = folder / f"{spec.name}.json"
+        target.write_text(document + "\n", encoding="utf-8")
+        console.print(f"[green]✓[/] {target}")
