@@ -30,11 +30,19 @@ class Runtime:
     domain: str
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
-    producer: AIOKafkaProducer
     broker: KafkaBroker
     consumers: list[EventConsumer] = field(default_factory=list)
     relay: OutboxRelay | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _producer: AIOKafkaProducer | None = None
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        # Made on first use, not in build(): aiokafka needs a running event loop, and uvicorn
+        # imports `service.main:app` (so runs create_app) before its loop exists.
+        if self._producer is None:
+            self._producer = make_producer(self.settings)
+        return self._producer
 
     @classmethod
     def build(cls, settings: ServiceSettings, domain: str, consumers: list[EventConsumer]) -> Runtime:
@@ -50,7 +58,6 @@ class Runtime:
             domain=domain,
             engine=engine,
             session_factory=make_session_factory(engine),
-            producer=make_producer(settings),
             broker=broker,
             consumers=consumers,
         )
@@ -103,7 +110,8 @@ class Runtime:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        await self.producer.stop()
+        if self._producer is not None:
+            await self._producer.stop()
         await self.engine.dispose()
 
     async def readiness(self) -> dict[str, str]:

@@ -21,7 +21,14 @@ class ServiceSpec:
 
 
 SERVICES: list[ServiceSpec] = [
-    ServiceSpec("membership", "membership.main:app", 8101, "membership", "membership.seed"),
+    ServiceSpec(
+        "membership",
+        "membership.main:app",
+        8101,
+        "membership",
+        "membership.seed",
+        consumer_groups=("membership-registrations",),
+    ),
 ]
 
 

@@ -168,3 +168,16 @@ def test_parses_ten_thousand_rows_quickly() -> None:
     print(f"\nparsed 10,000 rows in {elapsed * 1000:.0f} ms")
     assert len(parsed.rows) == 10_000 and parsed.errors == []
     assert elapsed < 1.0
+
+
+def test_raw_rows_returns_original_cells_numbered_like_the_parser() -> None:
+    from membership.domain.csv_import import raw_rows
+
+    data = to_csv(
+        [HEADER, ["张伟", NID1, "138", "x", "regular", ""], [], ["李娜", NID2, "139", "y", "migrant", ""]]
+    )
+    parsed = parse_import(data, today=TODAY)
+    numbers = {e.row_number for e in parsed.errors}
+    assert numbers == {1, 3}
+    rows = raw_rows(data, numbers)
+    assert rows[3]["name"] == "李娜" and rows[1]["national_id"] == NID1

@@ -56,3 +56,14 @@ def test_decrypt_refuses_tampering_other_keys_and_unknown_versions() -> None:
         vault.decrypt(bytes(blob))
     with pytest.raises(ValueError, match="key version"):
         vault.decrypt(b"\x09" + bytes(blob[1:]))
+
+
+def test_seal_round_trips_bytes_and_is_bound_to_the_key() -> None:
+    vault = NationalIdVault(SECRET)
+    data = f"name,national_id\n张伟,{NID}\n".encode()
+    sealed = vault.seal(data)
+    assert NID.encode() not in sealed and vault.unseal(sealed) == data
+    with pytest.raises(ValueError, match="another key"):
+        NationalIdVault(b"j" * 32).unseal(sealed)
+    with pytest.raises(ValueError):
+        vault.decrypt(sealed)  # a sealed file is not an ID ciphertext (different associated data)

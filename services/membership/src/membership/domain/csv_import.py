@@ -21,7 +21,15 @@ from membership.domain.phone import validate_mobile
 
 T = TypeVar("T")
 
-__all__ = ["CsvFormatError", "ImportRow", "ParsedImport", "RowError", "failed_rows_csv", "parse_import"]
+__all__ = [
+    "CsvFormatError",
+    "ImportRow",
+    "ParsedImport",
+    "RowError",
+    "failed_rows_csv",
+    "parse_import",
+    "raw_rows",
+]
 
 REQUIRED = ("name", "national_id", "phone", "employer", "employment_type")
 OPTIONAL = ("joined_on",)
@@ -89,6 +97,18 @@ def parse_import(data: bytes, *, today: date | None = None) -> ParsedImport:
             rows.append(row)
         errors.extend(check.errors)
     return ParsedImport(rows, errors)
+
+
+def raw_rows(data: bytes, numbers: set[int]) -> dict[int, dict[str, str]]:
+    """Original cells (header -> cell) of the given data rows, numbered as `parse_import` does;
+    for rows refused after parsing (e.g. already members), so they can go in the failed-rows file."""
+    reader = csv.reader(io.StringIO(_decode(data)))
+    header = next(reader, None) or []
+    found: dict[int, dict[str, str]] = {}
+    for number, cells in enumerate(reader, start=1):
+        if number in numbers:
+            found[number] = dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=False))
+    return found
 
 
 def _decode(data: bytes) -> str:

@@ -60,3 +60,10 @@ class BranchClosedError(InvalidTransition):
 
 class CsvFormatError(DomainError):
     """The file as a whole cannot be read (encoding, missing columns); no row is imported."""
+
+
+class NotFound(DomainError):
+    """The member, application or branch a command names does not exist (HTTP 404)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} not found")

@@ -112,6 +112,20 @@ class NationalIdVault:
         sealed = self._aead.encrypt(nonce, normalise_national_id(nid).encode(), self._version)
         return self._version + nonce + sealed
 
+    def seal(self, data: bytes) -> bytes:
+        """Encrypt arbitrary bytes (e.g. a failed-rows file that holds IDs) with the same key."""
+        nonce = os.urandom(self._NONCE_LEN)
+        return self._version + nonce + self._aead.encrypt(nonce, data, self._version + b"blob")
+
+    def unseal(self, blob: bytes) -> bytes:
+        if blob[:1] != self._version:
+            raise ValueError("ciphertext was sealed with an unknown key version")
+        nonce, sealed = blob[1 : 1 + self._NONCE_LEN], blob[1 + self._NONCE_LEN :]
+        try:
+            return self._aead.decrypt(nonce, sealed, self._version + b"blob")
+        except InvalidTag:
+            raise ValueError("ciphertext is corrupt or was sealed with another key") from None
+
     def decrypt(self, blob: bytes) -> str:
         if blob[:1] != self._version:
             raise ValueError("ciphertext was sealed with an unknown key version")

@@ -1,0 +1,394 @@
+"""Loads and saves domain objects; the only module that writes SQL for the handlers.
+
+Writers lock what they change (`for_update=True` → SELECT … FOR UPDATE) and joins take the
+branch FOR SHARE, so a branch cannot close while members are being added to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from membership.adapters.orm import (
+    applications,
+    branches,
+    card_serial_seq,
+    districts,
+    imports,
+    member_history,
+    members,
+    registration_requests,
+)
+from membership.domain.model import (
+    Application,
+    ApplicationStatus,
+    Branch,
+    BranchKind,
+    BranchStatus,
+    District,
+    EmploymentType,
+    LeaveReason,
+    Member,
+    MemberStatus,
+)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """The stored forms of a person's ID and phone (never the plain values)."""
+
+    national_id_hash: str
+    national_id_enc: bytes
+    phone_enc: bytes | None
+
+
+def branch_from_row(row: Any) -> Branch:
+    return Branch(
+        branch_id=row.branch_id,
+        name=row.name,
+        kind=BranchKind(row.kind),
+        industry=row.industry,
+        district=row.district,
+        status=BranchStatus(row.status),
+        auto_approve=row.auto_approve,
+        established_on=row.established_on,
+    )
+
+
+def member_from_row(row: Any) -> Member:
+    return Member(
+        member_id=row.member_id,
+        card_number=row.card_number,
+        name=row.name,
+        national_id_masked=row.national_id_masked,
+        branch_id=row.branch_id,
+        district=row.district,
+        industry=row.industry,
+        employer=row.employer,
+        employment_type=EmploymentType(row.employment_type),
+        phone_masked=row.phone_masked,
+        status=MemberStatus(row.status),
+        joined_on=row.joined_on,
+        version=row.version,
+        left_on=row.left_on,
+        leave_reason=LeaveReason(row.leave_reason) if row.leave_reason else None,
+    )
+
+
+def application_from_row(row: Any) -> Application:
+    return Application(
+        application_id=row.application_id,
+        branch_id=row.branch_id,
+        name=row.name,
+        national_id_masked=row.national_id_masked,
+        phone_masked=row.phone_masked,
+        employer=row.employer,
+        employment_type=EmploymentType(row.employment_type),
+        submitted_on=row.submitted_on,
+        status=ApplicationStatus(row.status),
+        decided_on=row.decided_on,
+        reject_reason=row.reject_reason,
+    )
+
+
+def member_row(member: Member, secrets: Secrets, channel: str) -> dict[str, Any]:
+    return {
+        "member_id": member.member_id,
+        "card_number": member.card_number,
+        "name": member.name,
+        "national_id_hash": secrets.national_id_hash,
+        "national_id_enc": secrets.national_id_enc,
+        "national_id_masked": member.national_id_masked,
+        "phone_enc": secrets.phone_enc,
+        "phone_masked": member.phone_masked,
+        "employer": member.employer,
+        "employment_type": member.employment_type.value,
+        "branch_id": member.branch_id,
+        "district": member.district,
+        "industry": member.industry,
+        "status": member.status.value,
+        "channel": channel,
+        "joined_on": member.joined_on,
+        "version": member.version,
+    }
+
+
+def history_row(member: Member, kind: str, on: date, **details: Any) -> dict[str, Any]:
+    return {
+        "member_id": member.member_id,
+        "on_date": on,
+        "kind": kind,
+        "district": member.district,
+        "branch_id": member.branch_id,
+        "details": {k: v for k, v in details.items() if v is not None},
+    }
+
+
+class Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # districts and branches
+
+    async def get_district(self, code: str) -> District | None:
+        row = (await self.session.execute(sa.select(districts).where(districts.c.code == code))).first()
+        return District(row.code, row.name) if row else None
+
+    async def add_district(self, district: District) -> bool:
+        result = await self.session.execute(
+            pg_insert(districts)
+            .values(code=district.code, name=district.name)
+            .on_conflict_do_nothing()
+            .returning(districts.c.code)
+        )
+        return result.first() is not None
+
+    async def get_branch(self, branch_id: str, *, lock: str | None = None) -> Branch | None:
+        query = sa.select(branches).where(branches.c.branch_id == branch_id)
+        if lock == "update":
+            query = query.with_for_update()
+        elif lock == "share":
+            query = query.with_for_update(read=True)
+        row = (await self.session.execute(query)).first()
+        return branch_from_row(row) if row else None
+
+    async def branch_name_taken(self, name: str) -> bool:
+        query = sa.select(sa.literal(1)).where(branches.c.name == name)
+        return (await self.session.execute(query)).first() is not None
+
+    async def add_branch(self, branch: Branch) -> None:
+        await self.session.execute(
+            sa.insert(branches).values(
+                branch_id=branch.branch_id,
+                name=branch.name,
+                kind=branch.kind.value,
+                industry=branch.industry,
+                district=branch.district,
+                status=branch.status.value,
+                auto_approve=branch.auto_approve,
+                established_on=branch.established_on,
+            )
+        )
+
+    async def save_branch_closed(
+        self, branch: Branch, on: date, reason: str, merged_into: str | None
+    ) -> None:
+        await self.session.execute(
+            sa.update(branches)
+            .where(branches.c.branch_id == branch.branch_id)
+            .values(
+                status=branch.status.value,
+                closed_on=on,
+                close_reason=reason,
+                merged_into=merged_into,
+                version=branches.c.version + 1,
+            )
+        )
+
+    # members
+
+    async def get_member(self, member_id: UUID, *, for_update: bool = False) -> Member | None:
+        query = sa.select(members).where(members.c.member_id == member_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).first()
+        return member_from_row(row) if row else None
+
+    async def member_hash(self, member_id: UUID) -> str:
+        query = sa.select(members.c.national_id_hash).where(members.c.member_id == member_id)
+        return str((await self.session.execute(query)).scalar_one())
+
+    async def active_members_of(self, branch_id: str) -> list[Member]:
+        query = (
+            sa.select(members)
+            .where(members.c.branch_id == branch_id, members.c.status.in_(("pending", "active")))
+            .order_by(members.c.member_id)
+            .with_for_update()
+        )
+        return [member_from_row(r) for r in (await self.session.execute(query))]
+
+    async def active_cards(self, hashes: Sequence[str]) -> dict[str, str]:
+        """national_id_hash -> card number, for those hashes that hold an active membership."""
+        if not hashes:
+            return {}
+        query = sa.select(members.c.national_id_hash, members.c.card_number).where(
+            members.c.national_id_hash == sa.any_(sa.cast(list(hashes), sa.ARRAY(sa.Text))),
+            members.c.status.in_(("pending", "active")),
+        )
+        return {r.national_id_hash: r.card_number for r in await self.session.execute(query)}
+
+    async def next_card_serials(self, n: int) -> list[int]:
+        if n == 0:
+            return []
+        query = sa.select(card_serial_seq.next_value()).select_from(sa.func.generate_series(1, n))
+        return list((await self.session.execute(query)).scalars())
+
+    async def insert_member(self, member: Member, secrets: Secrets, channel: str) -> None:
+        await self.session.execute(sa.insert(members).values(member_row(member, secrets, channel)))
+
+    async def insert_members_skipping_active(self, rows: list[dict[str, Any]]) -> set[UUID]:
+        """Insert many members; rows whose person meanwhile became active elsewhere are skipped
+        (the partial unique index decides). Returns the ids actually inserted."""
+        if not rows:
+            return set()
+        stmt = (
+            pg_insert(members)
+            .on_conflict_do_nothing(
+                index_elements=["national_id_hash"],
+                index_where=sa.text("status IN ('pending', 'active')"),
+            )
+            .returning(members.c.member_id)
+        )
+        result = await self.session.execute(stmt, rows)
+        return set(result.scalars())
+
+    async def save_members(self, batch: list[Member], *, phone_enc: bytes | None = None) -> None:
+        """Write back the mutable fields of loaded members (one executemany for many)."""
+        if not batch:
+            return
+        fields = (
+            "branch_id",
+            "district",
+            "industry",
+            "employer",
+            "employment_type",
+            "phone_masked",
+            "status",
+            "left_on",
+            "leave_reason",
+            "version",
+        )
+        stmt = (
+            sa.update(members)
+            .where(members.c.member_id == sa.bindparam("b_member_id"))
+            .values({f: sa.bindparam(f"b_{f}") for f in fields} | {"updated_at": sa.func.now()})
+        )
+        rows = [
+            {
+                "b_member_id": m.member_id,
+                "b_branch_id": m.branch_id,
+                "b_district": m.district,
+                "b_industry": m.industry,
+                "b_employer": m.employer,
+                "b_employment_type": m.employment_type.value,
+                "b_phone_masked": m.phone_masked,
+                "b_status": m.status.value,
+                "b_left_on": m.left_on,
+                "b_leave_reason": m.leave_reason.value if m.leave_reason else None,
+                "b_version": m.version,
+            }
+            for m in batch
+        ]
+        await self.session.execute(stmt, rows)
+        if phone_enc is not None:
+            (member,) = batch
+            await self.session.execute(
+                sa.update(members).where(members.c.member_id == member.member_id).values(phone_enc=phone_enc)
+            )
+
+    async def add_history(self, rows: Iterable[dict[str, Any]]) -> None:
+        batch = list(rows)
+        if batch:
+            await self.session.execute(sa.insert(member_history), batch)
+
+    # applications
+
+    async def add_application(self, app: Application, district: str, secrets: Secrets) -> bool:
+        """False when this person already has a pending application (partial unique index)."""
+        result = await self.session.execute(
+            pg_insert(applications)
+            .values(
+                application_id=app.application_id,
+                branch_id=app.branch_id,
+                district=district,
+                name=app.name,
+                national_id_hash=secrets.national_id_hash,
+                national_id_enc=secrets.national_id_enc,
+                national_id_masked=app.national_id_masked,
+                phone_enc=secrets.phone_enc,
+                phone_masked=app.phone_masked,
+                employer=app.employer,
+                employment_type=app.employment_type.value,
+                submitted_on=app.submitted_on,
+                status=app.status.value,
+                decided_on=app.decided_on,
+                member_id=None,
+            )
+            .on_conflict_do_nothing(
+                index_elements=["national_id_hash"], index_where=sa.text("status = 'pending'")
+            )
+            .returning(applications.c.application_id)
+        )
+        return result.first() is not None
+
+    async def get_application(self, application_id: UUID, *, for_update: bool = False) -> Any | None:
+        query = sa.select(applications).where(applications.c.application_id == application_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).first()
+
+    async def pending_applications_of(self, branch_id: str) -> list[Any]:
+        query = (
+            sa.select(applications)
+            .where(applications.c.branch_id == branch_id, applications.c.status == "pending")
+            .with_for_update()
+        )
+        return list(await self.session.execute(query))
+
+    async def save_application(
+        self, app: Application, *, member_id: UUID | None = None, branch: Branch | None = None
+    ) -> None:
+        values: dict[str, Any] = {
+            "status": app.status.value,
+            "decided_on": app.decided_on,
+            "reject_reason": app.reject_reason,
+            "member_id": member_id,
+        }
+        if branch is not None:
+            values |= {"branch_id": branch.branch_id, "district": branch.district}
+        await self.session.execute(
+            sa.update(applications)
+            .where(applications.c.application_id == app.application_id)
+            .values(**values)
+        )
+
+    # imports and branch-system requests
+
+    async def claim_import(self, values: dict[str, Any]) -> bool:
+        """Record an import; False when the same file was already imported into this branch."""
+        result = await self.session.execute(
+            pg_insert(imports).values(**values).on_conflict_do_nothing().returning(imports.c.import_id)
+        )
+        return result.first() is not None
+
+    async def find_import(self, branch_id: str, file_sha256: str) -> Any | None:
+        query = sa.select(imports).where(
+            imports.c.branch_id == branch_id, imports.c.file_sha256 == file_sha256
+        )
+        return (await self.session.execute(query)).first()
+
+    async def get_import(self, import_id: UUID) -> Any | None:
+        query = sa.select(imports).where(imports.c.import_id == import_id)
+        return (await self.session.execute(query)).first()
+
+    async def finish_import(self, import_id: UUID, values: dict[str, Any]) -> None:
+        await self.session.execute(
+            sa.update(imports).where(imports.c.import_id == import_id).values(**values)
+        )
+
+    async def get_registration(self, branch_id: str, request_id: str) -> Any | None:
+        query = sa.select(registration_requests).where(
+            registration_requests.c.branch_id == branch_id,
+            registration_requests.c.request_id == request_id,
+        )
+        return (await self.session.execute(query)).first()
+
+    async def add_registration(self, values: dict[str, Any]) -> None:
+        await self.session.execute(pg_insert(registration_requests).values(**values).on_conflict_do_nothing())

@@ -1,0 +1,112 @@
+"""Commands: what a caller asks the membership service to do (imperative names, plain data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from uuid import UUID
+
+from membership.domain.enums import BranchKind, EmploymentType, JoinChannel, LeaveReason
+
+
+@dataclass(frozen=True)
+class CreateDistrict:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class EstablishBranch:
+    name: str
+    kind: BranchKind
+    industry: str
+    district: str
+    auto_approve: bool = False
+    branch_id: str | None = None
+    established_on: date | None = None
+
+
+@dataclass(frozen=True)
+class CloseBranch:
+    branch_id: str
+    reason: str
+    move_members_to: str | None = None
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """A worker's details as typed; validated by the handler, never logged (see repr=False)."""
+
+    name: str
+    national_id: str = field(repr=False)
+    phone: str = field(repr=False)
+    employer: str
+    employment_type: EmploymentType | str
+
+
+@dataclass(frozen=True)
+class SubmitApplication:
+    branch_id: str
+    person: Person
+
+
+@dataclass(frozen=True)
+class ApproveApplication:
+    application_id: UUID
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class RejectApplication:
+    application_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportMembers:
+    branch_id: str
+    data: bytes = field(repr=False)
+    filename: str | None = None
+    created_by: str | None = None
+    channel: JoinChannel = JoinChannel.BULK_IMPORT
+
+
+@dataclass(frozen=True)
+class RegisterFromBranchSystem:
+    district: str  # of the inbound topic the request came on
+    request_id: str
+    branch_id: str
+    person: Person
+    joined_on: date | None = None
+
+
+@dataclass(frozen=True)
+class TransferMember:
+    member_id: UUID
+    to_branch_id: str
+    reason: str | None = None
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class MemberLeaves:
+    member_id: UUID
+    reason: LeaveReason
+    note: str | None = None
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class ReinstateMember:
+    member_id: UUID
+    branch_id: str | None = None
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class UpdateContact:
+    member_id: UUID
+    phone: str | None = field(default=None, repr=False)
+    employer: str | None = None
+    employment_type: EmploymentType | None = None

@@ -1,0 +1,52 @@
+"""The membership service's app: `uvicorn membership.main:app`; tests call `build_app(settings)`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from unionfed_chassis.app import ServiceDefinition, create_app
+from unionfed_chassis.consumer import EventConsumer
+from unionfed_chassis.settings import ServiceSettings
+from unionfed_events import membership as ev
+
+from membership.entrypoints.consumers import registration_consumer
+from membership.entrypoints.http import ROUTERS, install_domain_errors
+from membership.settings import MIGRATIONS, MembershipSettings
+
+PUBLISHES = [e for e in ev.EVENTS if e is not ev.MemberRegistrationRequested]
+
+
+def build_app(settings: MembershipSettings) -> FastAPI:
+    vault = settings.vault()
+
+    def consumers(s: ServiceSettings) -> list[EventConsumer]:
+        return [registration_consumer(vault, s.ce_source)]
+
+    app = create_app(
+        ServiceDefinition(
+            name="membership",
+            domain="membership",
+            description=(
+                "The federation's organisation tree (districts, grassroots branches) and its members: "
+                "joining (self-service, bulk import, branch systems), transfers, leaving, coverage."
+            ),
+            routers=ROUTERS,
+            consumers=consumers,
+            publishes=PUBLISHES,
+            migrations=MIGRATIONS,
+        ),
+        settings,
+    )
+    app.state.vault = vault
+    app.state.settings = settings
+    install_domain_errors(app)
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `uvicorn membership.main:app` reads this attribute; building it lazily keeps importing
+    # this module (tests, tools) free of side effects and of environment requirements.
+    if name == "app":
+        built = build_app(MembershipSettings())
+        globals()["app"] = built
+        return built
+    raise AttributeError(name)

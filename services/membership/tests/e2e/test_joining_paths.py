@@ -1,0 +1,257 @@
+"""Every joining path ends in a MemberJoined a plain Kafka consumer reads, with CloudEvents
+headers; one person is an active member only once, whichever paths they try."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from membership_testkit import (
+    Service,
+    assert_cloudevent,
+    assert_no_personal_data,
+    new_district,
+    person_id,
+    phone,
+)
+from unionfed_events import Envelope, topics
+from unionfed_events import membership as ev
+
+DISTRICT = new_district("join")
+OTHER = new_district("other")
+
+
+@pytest.fixture(scope="module")
+async def svc(membership_service: Any) -> AsyncIterator[Service]:
+    async with membership_service([DISTRICT, OTHER]) as service:
+        yield service
+
+
+@pytest.fixture(scope="module")
+async def branches(svc: Service) -> dict[str, str]:
+    return {
+        "auto": await svc.create_branch(DISTRICT, auto_approve=True),
+        "manual": await svc.create_branch(DISTRICT, auto_approve=False),
+        "other": await svc.create_branch(OTHER, auto_approve=True),
+    }
+
+
+def application(branch_id: str, n: int, **overrides: str) -> dict[str, str]:
+    body = {
+        "branch_id": branch_id,
+        "name": "张伟",
+        "national_id": person_id(n),
+        "phone": phone(n),
+        "employer": "上海恒通物流有限公司",
+        "employment_type": "migrant",
+    }
+    return body | overrides
+
+
+async def test_self_service_auto_approved_ends_in_member_joined(
+    svc: Service, branches: dict[str, str]
+) -> None:
+    r = await svc.client.post("/applications", json=application(branches["auto"], 1))
+    assert r.status_code == 201, r.text
+    receipt = r.json()
+    assert receipt["status"] == "approved" and receipt["card_number"].startswith("GH")
+    (joined,) = await svc.events.wait("MemberJoined", member_id=receipt["member_id"])
+    assert_cloudevent(joined, DISTRICT)
+    assert joined.headers["ce_type"] == "org.unionfed.membership.MemberJoined.v1"
+    assert joined.headers["ce_sequence"] == "1"
+    assert joined.data["channel"] == "self_service"
+    assert joined.data["national_id_masked"] == person_id(1)[:4] + "*" * 10 + person_id(1)[-4:]
+    assert_no_personal_data(svc.events.records, [person_id(1), phone(1)])
+
+
+async def test_officer_approves_a_pending_application(svc: Service, branches: dict[str, str]) -> None:
+    r = await svc.client.post("/applications", json=application(branches["manual"], 2))
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "pending" and r.json()["member_id"] is None
+    app_id = r.json()["application_id"]
+    listed = await svc.client.get(
+        f"/applications?status=pending&branch_id={branches['manual']}", headers=svc.officer(DISTRICT)
+    )
+    assert [a["application_id"] for a in listed.json()["items"]] == [app_id]
+    assert listed.json()["items"][0]["national_id_masked"].count("*") == 10
+    forbidden = await svc.client.post(f"/applications/{app_id}/approve", headers=svc.officer(OTHER))
+    assert forbidden.status_code == 403
+    r = await svc.client.post(f"/applications/{app_id}/approve", headers=svc.officer(DISTRICT))
+    assert r.status_code == 200, r.text
+    member = r.json()
+    assert member["status"] == "active" and member["phone_masked"] == phone(2)[:3] + "****" + phone(2)[-4:]
+    (joined,) = await svc.events.wait("MemberJoined", member_id=member["member_id"])
+    assert_cloudevent(joined, DISTRICT)
+    again = await svc.client.post(f"/applications/{app_id}/approve", headers=svc.officer(DISTRICT))
+    assert again.status_code == 422
+
+
+async def test_officer_rejects_an_application_with_a_reason(svc: Service, branches: dict[str, str]) -> None:
+    r = await svc.client.post("/applications", json=application(branches["manual"], 3))
+    app_id = r.json()["application_id"]
+    r = await svc.client.post(
+        f"/applications/{app_id}/reject", json={"reason": "不在本单位工作"}, headers=svc.officer(DISTRICT)
+    )
+    assert r.status_code == 200 and r.json()["status"] == "rejected"
+    (rejected,) = await svc.events.wait("MemberApplicationRejected", application_id=app_id)
+    assert rejected.data["reason"] == "不在本单位工作"
+
+
+async def _publish_request(svc: Service, district: str, **fields: Any) -> Envelope:
+    request = ev.MemberRegistrationRequested(**fields)
+    envelope = Envelope.wrap(
+        request, source="/branch-system/test", district=district, correlationid=f"corr-{uuid.uuid4().hex}"
+    )
+    producer = AIOKafkaProducer(
+        bootstrap_servers=svc.settings.kafka_bootstrap_servers,
+        enable_idempotence=svc.settings.kafka_enable_idempotence,
+    )
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            topics.district_inbound("membership", district),
+            envelope.data,
+            key=envelope.key,
+            headers=envelope.headers(),
+        )
+    finally:
+        await producer.stop()
+    return envelope
+
+
+def registration(branch_id: str, n: int, request_id: str | None = None, **overrides: Any) -> dict[str, Any]:
+    return {
+        "request_id": request_id or f"req-{uuid.uuid4().hex[:12]}",
+        "branch_id": branch_id,
+        "name": "李娜",
+        "national_id": person_id(n),
+        "phone": phone(n),
+        "employer": "上海申达物流有限公司",
+        "employment_type": "regular",
+    } | overrides
+
+
+async def test_branch_system_request_is_answered_and_ends_in_member_joined(
+    svc: Service, branches: dict[str, str]
+) -> None:
+    fields = registration(branches["manual"], 4)
+    sent = await _publish_request(svc, DISTRICT, **fields)
+    (answer,) = await svc.events.wait(
+        "MemberRegistrationAnswered", within=60, request_id=fields["request_id"]
+    )
+    assert answer.topic == topics.district_replies("membership", DISTRICT)
+    assert answer.headers["ce_correlationid"] == sent.correlationid
+    assert answer.headers["ce_causationid"] == str(sent.id)
+    assert answer.data["outcome"] == "accepted" and answer.data["card_number"].startswith("GH")
+    (joined,) = await svc.events.wait("MemberJoined", member_id=answer.data["member_id"])
+    assert_cloudevent(joined, DISTRICT)
+    assert joined.headers["ce_correlationid"] == sent.correlationid
+    assert joined.data["channel"] == "branch_system"
+    # The same request again (a retry by the branch system): the same answer, nobody new.
+    resent = await _publish_request(svc, DISTRICT, **fields)
+    answers = await svc.events.wait("MemberRegistrationAnswered", count=2, request_id=fields["request_id"])
+    assert answers[1].headers["ce_correlationid"] == resent.correlationid
+    assert answers[1].data["member_id"] == answer.data["member_id"]
+    assert len(svc.events.of("MemberJoined", member_id=answer.data["member_id"])) == 1
+    assert_no_personal_data(svc.events.records, [person_id(4), phone(4)])
+
+
+async def test_branch_system_invalid_requests_get_rejected_answers(
+    svc: Service, branches: dict[str, str]
+) -> None:
+    bad_checksum = person_id(5)[:-1] + ("0" if person_id(5)[-1] != "0" else "1")
+    cases = {
+        "national_id": registration(branches["manual"], 5, national_id=bad_checksum),
+        "branch_id": registration(branches["other"], 6),  # a branch of another district
+    }
+    for fields in cases.values():
+        await _publish_request(svc, DISTRICT, **fields)
+    for field, fields in cases.items():
+        (answer,) = await svc.events.wait(
+            "MemberRegistrationAnswered", within=60, request_id=fields["request_id"]
+        )
+        assert answer.data["outcome"] == "rejected"
+        assert answer.data["field"] == field, answer.data
+    assert_no_personal_data(svc.events.records, [bad_checksum])
+
+
+async def test_duplicate_national_id_refused_on_every_path(svc: Service, branches: dict[str, str]) -> None:
+    # Person 1 joined by self-service in the first test; try every path again.
+    r = await svc.client.post("/applications", json=application(branches["other"], 1))
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "national_id"]
+    assert "already an active member" in r.json()["detail"][0]["msg"]
+
+    out = io.StringIO()
+    csv.writer(out).writerows(
+        [
+            ["name", "national_id", "phone", "employer", "employment_type"],
+            ["张伟", person_id(1), phone(1), "上海恒通物流有限公司", "migrant"],
+        ]
+    )
+    r = await svc.client.post(
+        f"/branches/{branches['auto']}/imports",
+        headers=svc.officer(DISTRICT),
+        files={"file": ("dup.csv", out.getvalue().encode(), "text/csv")},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["created"] == 0
+    assert r.json()["errors"][0]["field"] == "national_id"
+    assert "already an active member (card ending" in r.json()["errors"][0]["reason"]
+
+    fields = registration(branches["manual"], 1)
+    await _publish_request(svc, DISTRICT, **fields)
+    (answer,) = await svc.events.wait(
+        "MemberRegistrationAnswered", within=60, request_id=fields["request_id"]
+    )
+    assert (answer.data["outcome"], answer.data["field"]) == ("rejected", "national_id")
+    # Person 4 joined through the branch system: self-service refuses them too.
+    r = await svc.client.post("/applications", json=application(branches["auto"], 4))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "national_id"]
+
+
+async def test_invalid_input_is_a_422_naming_the_field(svc: Service, branches: dict[str, str]) -> None:
+    bad = person_id(7)[:-1] + ("0" if person_id(7)[-1] != "0" else "1")
+    r = await svc.client.post("/applications", json=application(branches["auto"], 7, national_id=bad))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "national_id"]
+    assert "checksum" in r.json()["detail"][0]["msg"] and bad not in r.text
+    r = await svc.client.post("/applications", json=application("no-such-branch", 7))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "branch_id"]
+    r = await svc.client.post("/applications", json=application(branches["auto"], 7, phone="12345"))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "phone"]
+    r = await svc.client.post("/applications", json=application(branches["auto"], 7, employment_type="boss"))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "employment_type"]
+    members = await svc.client.get("/members", params={"q": "张伟", "page_size": 200}, headers=svc.admin)
+    assert person_id(7)[-4:] not in {m["national_id_masked"][-4:] for m in members.json()["items"]}
+
+
+async def test_scopes_no_token_other_district_and_own_district(
+    svc: Service, branches: dict[str, str]
+) -> None:
+    assert (await svc.client.get("/members")).status_code == 401
+    assert (
+        await svc.client.get("/members", params={"district": DISTRICT}, headers=svc.officer(OTHER))
+    ).status_code == 403
+    own = await svc.client.get("/members", headers=svc.officer(OTHER))
+    assert own.status_code == 200 and {m["district"] for m in own.json()["items"]} <= {OTHER}
+    member_id = (await svc.client.get("/members", headers=svc.officer(DISTRICT))).json()["items"][0][
+        "member_id"
+    ]
+    assert (await svc.client.get(f"/members/{member_id}", headers=svc.officer(OTHER))).status_code == 403
+    r = await svc.client.post(
+        f"/members/{member_id}/leave", json={"reason": "resigned"}, headers=svc.officer(OTHER)
+    )
+    assert r.status_code == 403
+    r = await svc.client.post(
+        f"/branches/{branches['auto']}/imports",
+        headers=svc.officer(OTHER),
+        files={"file": ("x.csv", b"name\n", "text/csv")},
+    )
+    assert r.status_code == 403
+    assert (await svc.client.get(f"/members/{member_id}", headers=svc.officer(DISTRICT))).status_code == 200
+    assert (await svc.client.get(f"/members/{uuid.uuid4()}", headers=svc.admin)).status_code == 404

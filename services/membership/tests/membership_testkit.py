@@ -1,0 +1,212 @@
+"""Helpers of the membership integration and e2e tests: the service over the real database and
+broker, tokens, test identities, and a plain aiokafka reader of what the service published."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI
+from membership.domain.national_id import make_test_national_id
+from membership.main import build_app
+from membership.settings import MembershipSettings
+from unionfed_chassis.auth import issue_token
+from unionfed_devstack.broker import ensure_topics
+from unionfed_devstack.testing import wait_for
+from unionfed_events import topics
+from unionfed_events.topics import TopicSpec
+
+CE_HEADERS = {
+    "ce_id",
+    "ce_source",
+    "ce_type",
+    "ce_specversion",
+    "ce_time",
+    "ce_subject",
+    "content-type",
+    "ce_district",
+    "ce_correlationid",
+}
+
+
+def new_district(prefix: str = "t") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+def person_id(n: int) -> str:
+    """Checksum-valid, unique per n, in a region the demo data never uses (Beijing)."""
+    born = date(1970, 1, 1).toordinal() + n // 1000
+    return make_test_national_id("110105", date.fromordinal(born), n % 1000)
+
+
+def phone(n: int) -> str:
+    return f"139{n:08d}"
+
+
+@dataclass
+class Record:
+    topic: str
+    key: bytes | None
+    headers: dict[str, str]
+    value: bytes
+
+    @property
+    def type(self) -> str:
+        return self.headers.get("ce_type", "").split(".")[-2]
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self.value)  # type: ignore[no-any-return]
+
+
+@dataclass
+class EventReader:
+    """A plain aiokafka consumer (own group) collecting everything from the given topics."""
+
+    bootstrap: str
+    topic_names: list[str]
+    records: list[Record] = field(default_factory=list)
+    _task: asyncio.Task[None] | None = None
+    _consumer: AIOKafkaConsumer | None = None
+
+    async def start(self) -> None:
+        self._consumer = AIOKafkaConsumer(
+            *self.topic_names,
+            bootstrap_servers=self.bootstrap,
+            group_id=f"test-reader-{uuid.uuid4().hex[:8]}",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        assert self._consumer is not None
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=200, max_records=5000)
+            for batch in batches.values():
+                for r in batch:
+                    headers = {k: v.decode() for k, v in r.headers}
+                    self.records.append(Record(r.topic, r.key, headers, r.value))
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._consumer:
+            await self._consumer.stop()
+
+    def of(self, type_: str, **data: Any) -> list[Record]:
+        return [
+            r for r in self.records if r.type == type_ and all(r.data.get(k) == v for k, v in data.items())
+        ]
+
+    async def wait(self, type_: str, count: int = 1, within: float = 30, **data: Any) -> list[Record]:
+        await wait_for(lambda: len(self.of(type_, **data)) >= count, timeout=within)
+        return self.of(type_, **data)
+
+
+@dataclass
+class Service:
+    app: FastAPI
+    client: httpx.AsyncClient
+    settings: MembershipSettings
+    districts: list[str]
+    events: EventReader
+
+    def token(self, role: str, district: str | None = None, branch: str | None = None) -> dict[str, str]:
+        jwt = issue_token(
+            self.settings.jwt_secret, role=role, subject="test", district=district, branch=branch
+        )
+        return {"Authorization": f"Bearer {jwt}"}
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.token("federation_admin")
+
+    def officer(self, district: str) -> dict[str, str]:
+        return self.token("district_officer", district=district)
+
+    async def create_district(self, code: str) -> None:
+        r = await self.client.post("/districts", json={"code": code, "name": f"{code}区"}, headers=self.admin)
+        assert r.status_code == 201, r.text
+
+    async def create_branch(
+        self, district: str, *, auto_approve: bool = True, industry: str = "logistics"
+    ) -> str:
+        body = {
+            "name": f"上海{uuid.uuid4().hex[:6]}物流有限公司工会",
+            "kind": "enterprise",
+            "industry": industry,
+            "district": district,
+            "auto_approve": auto_approve,
+        }
+        r = await self.client.post("/branches", json=body, headers=self.admin)
+        assert r.status_code == 201, r.text
+        return str(r.json()["branch_id"])
+
+
+def assert_cloudevent(record: Record, district: str) -> None:
+    assert set(record.headers) >= CE_HEADERS, sorted(record.headers)
+    assert record.headers["ce_specversion"] == "1.0"
+    assert record.headers["ce_source"] == "/unionfed/membership"
+    assert record.headers["content-type"] == "application/json"
+    assert record.headers["ce_district"] == district
+    assert record.key is not None and record.key.decode() == record.headers["ce_subject"]
+
+
+def assert_no_personal_data(records: list[Record], secrets: list[str]) -> None:
+    for r in records:
+        blob = r.value.decode() + json.dumps(r.headers)
+        for secret in secrets:
+            assert secret not in blob
+
+
+@contextlib.asynccontextmanager
+async def start_service(
+    districts: list[str], make_database: Callable[[str], str], kafka_bootstrap: str, kafka_idempotence: bool
+) -> AsyncIterator[Service]:
+    """A running service (own database) with its districts created, and a reader of their
+    events and replies topics."""
+    names = [
+        name
+        for d in districts
+        for name in (
+            topics.district_events("membership", d),
+            topics.district_inbound("membership", d),
+            topics.district_replies("membership", d),
+        )
+    ]
+    # Before the service starts: its pattern subscription sees topics that exist at start-up
+    # (new ones only at the next metadata refresh, minutes later).
+    await ensure_topics(kafka_bootstrap, [TopicSpec(n) for n in names])
+    settings = MembershipSettings(
+        environment="test",
+        database_url=make_database("membership"),
+        kafka_bootstrap_servers=kafka_bootstrap,
+        kafka_enable_idempotence=kafka_idempotence,
+        outbox_poll_seconds=0.5,
+        log_level="WARNING",
+    )
+    app = build_app(settings)
+    reader = EventReader(kafka_bootstrap, [n for n in names if not n.endswith(".inbound")])
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://membership", timeout=60) as client:
+            await reader.start()
+            svc = Service(app, client, settings, districts, reader)
+            try:
+                for d in districts:
+                    await svc.create_district(d)
+                yield svc
+            finally:
+                await reader.stop()
