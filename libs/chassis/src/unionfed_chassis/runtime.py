@@ -51,6 +51,8 @@ class Runtime:
             settings.kafka_bootstrap_servers,
             client_id=settings.kafka_client_id or settings.service_name,
             enable_idempotence=settings.kafka_enable_idempotence,
+            # Pattern subscriptions see a new district's topics only at the next metadata refresh.
+            metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
             logger=logging.getLogger(f"unionfed.{settings.service_name}.broker"),
         )
         runtime = cls(

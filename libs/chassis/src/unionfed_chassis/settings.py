@@ -37,6 +37,9 @@ class ServiceSettings(BaseSettings):
         True, description="Idempotent producer; must be false against the embedded Tansu broker"
     )
     kafka_client_id: str | None = None
+    kafka_metadata_max_age_ms: int = Field(
+        30_000, description="Metadata refresh; bounds how late a new district's topics are consumed"
+    )
 
     jwt_secret: str = DEV_JWT_SECRET
     jwt_issuer: str = "unionfed"

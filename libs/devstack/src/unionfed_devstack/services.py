@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 
@@ -20,11 +21,16 @@ class ServiceSpec:
         return f"http://127.0.0.1:{self.port}"
 
 
+def _port(name: str, default: int) -> int:
+    """`UNIONFED_<NAME>_PORT` overrides a service's port (e.g. when 8101 is taken)."""
+    return int(os.environ.get(f"UNIONFED_{name.upper()}_PORT", default))
+
+
 SERVICES: list[ServiceSpec] = [
     ServiceSpec(
         "membership",
         "membership.main:app",
-        8101,
+        _port("membership", 8101),
         "membership",
         "membership.seed",
         consumer_groups=("membership-registrations",),
