@@ -15,6 +15,8 @@ are dead-lettered at once: retrying cannot fix them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 import time
 from collections import Counter
@@ -43,6 +45,8 @@ from .dead_letter import DeadLetter, send_dead_letters
 from .metrics import EVENTS_CONSUMED, EVENTS_DUPLICATE, EVENTS_FAILED, HANDLER_SECONDS
 
 log = logging.getLogger("unionfed.consumer")
+
+FETCH_MAX_WAIT_MS = 20
 
 
 @dataclass(frozen=True)
@@ -113,12 +117,23 @@ class EventConsumer:
             await commit()
             HANDLER_SECONDS.labels(consumer=self.name).observe(time.perf_counter() - started)
 
-    def subscribe(self, broker: Any, max_records: int = 1000) -> None:
+    def subscribe(self, broker: Any, max_records: int = 1000, **overrides: Any) -> None:
         """Register this consumer on a FastStream KafkaBroker as a batch subscriber with
-        manual acknowledgement (offsets are committed only after the batch is applied)."""
+        manual acknowledgement (offsets are committed only after the batch is applied).
+
+        `overrides` go to `broker.subscriber` as they are (aiokafka consumer options such as
+        fetch_max_wait_ms, FastStream's batch_timeout_ms)."""
 
         async def on_batch(body: list[bytes], msg: KafkaMessage) -> None:
-            await self.process(msg.raw_message, msg.ack)
+            try:
+                await self.process(msg.raw_message, msg.ack)
+            except Exception:
+                # Not finished (e.g. a dead letter could not be sent): rewind to the batch's
+                # first records so they are read again; otherwise the next batch's commit
+                # would move the offsets past them and they would be lost.
+                with contextlib.suppress(Exception):
+                    await msg.nack()
+                raise
 
         on_batch.__name__ = f"apply_{self.name.replace('-', '_')}"
         options: dict[str, Any] = {
@@ -127,13 +142,20 @@ class EventConsumer:
             "max_records": max_records,
             "ack_policy": AckPolicy.MANUAL,
             "auto_offset_reset": "earliest",
+            # How long the broker may hold a fetch when nothing is new. aiokafka's 500 ms is
+            # added to an event's latency when a broker (Tansu) does not answer a waiting fetch
+            # as soon as records arrive; a short wait costs an idle consumer a few small
+            # requests per second.
+            "fetch_max_wait_ms": FETCH_MAX_WAIT_MS,
             "listener": self.rebalance_listener(),
+            "parser": _parse_batch,
             "decoder": _raw_bodies,
             "title": f"{self.name}:consume",
             "description": "Handles: " + ", ".join(sorted(self.handlers)),
         }
         if self.pattern:
             options["pattern"] = self.pattern
+        options.update(overrides)
         broker.subscriber(*self.topics, **options)(on_batch)
 
     def _decode(self, records: Sequence[Any]) -> tuple[list[Delivery], list[DeadLetter]]:
@@ -146,7 +168,8 @@ class EventConsumer:
                     event_class(envelope.type)  # known to the contracts but not ours: skip
                     continue
                 deliveries.append(Delivery(envelope, decode(envelope), record))
-            except (EnvelopeError, UnknownEventType, InvalidPayload) as exc:
+            # UnicodeDecodeError: a header value that is not UTF-8, the record's fault too.
+            except (EnvelopeError, UnknownEventType, InvalidPayload, UnicodeDecodeError) as exc:
                 EVENTS_FAILED.labels(consumer=self.name, reason=type(exc).__name__).inc()
                 letters.append(DeadLetter(record, f"{type(exc).__name__}: {exc}"))
         return deliveries, letters
@@ -194,7 +217,7 @@ class EventConsumer:
                         exc,
                     )
                     return DeadLetter(delivery.record, f"handler error: {type(exc).__name__}: {exc}", attempt)
-                await asyncio.sleep(self.retry_backoff * attempt)
+                await asyncio.sleep(self.retry_backoff * max(attempt, 1))  # 0 after a transient error
 
     async def _apply(self, deliveries: list[Delivery]) -> None:
         assert self.session_factory is not None, "bind() the consumer first"
@@ -227,6 +250,24 @@ class EventConsumer:
 
     def rebalance_listener(self) -> ConsumerRebalanceListener:
         return _WaitForBatch(self)
+
+
+async def _parse_batch(records: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
+    """FastStream's own parse decodes every header value as UTF-8 for its bookkeeping, so one
+    record with a binary or null header value would make it drop the whole batch (and a later
+    commit skip it). Parse a cleaned copy then, and hand the chassis the records as they came:
+    `_decode` dead-letters the bad one."""
+    try:
+        return await original(records)
+    except (UnicodeDecodeError, AttributeError):
+        message = await original(tuple(_printable_headers(r) for r in records))
+        message.raw_message = records
+        return message
+
+
+def _printable_headers(record: Any) -> Any:
+    headers = [(k, (v or b"").decode(errors="replace").encode()) for k, v in record.headers or ()]
+    return dataclasses.replace(record, headers=headers)
 
 
 async def _raw_bodies(msg: Any) -> Any:

@@ -1,0 +1,299 @@
+"""Outbox → relay → Kafka over real PostgreSQL and a real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+from unionfed_chassis import context
+from unionfed_chassis.kafka import make_producer
+from unionfed_chassis.relay import OutboxRelay
+from unionfed_devstack.testing import wait_for
+from unionfed_events import topics
+from unionfed_events.membership import BranchEstablished
+
+
+def events_topic(district: str) -> str:
+    return topics.district_events("membership", district)
+
+
+async def test_event_arrives_once_with_key_and_cloudevents_headers(
+    db, kafka, runtimes, make_event, district
+) -> None:
+    topic = events_topic(district)
+    await kafka.create_topics(topic)
+    runtime = await runtimes(db)
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    token = context.current.set(
+        context.MessageContext(correlation_id="corr-42", traceparent=f"00-{trace_id}-00f067aa0ba902b7-01")
+    )
+    try:
+        event = make_event("b-headers", district)
+        async with runtime.unit_of_work() as uow:
+            envelope = uow.emit(event, district=district, sequence=7)
+            await uow.commit()
+    finally:
+        context.current.reset(token)
+
+    async with kafka.tap(topic) as tap:
+        await wait_for(lambda: str(envelope.id) in tap.arrived, timeout=20)
+        await wait_for(lambda: _is_zero(db.outbox_count), timeout=20)
+        records = await kafka.drain(tap)
+
+    assert len(records) == 1, "published exactly once"
+    record = records[0]
+    assert record.key == b"b-headers"
+    assert json.loads(record.value) == event.model_dump(mode="json")
+    headers = dict(record.headers)
+    assert len(headers) == len(record.headers), "no header twice"
+    h = {k: v.decode() for k, v in headers.items()}
+    assert h["ce_id"] == str(envelope.id)
+    assert h["ce_source"] == "/unionfed/chassis-test"
+    assert h["ce_type"] == BranchEstablished.ce_type() == "org.unionfed.membership.BranchEstablished.v1"
+    assert h["ce_specversion"] == "1.0"
+    assert datetime.fromisoformat(h["ce_time"]).tzinfo is not None
+    assert h["ce_subject"] == "b-headers"
+    assert h["content-type"] == "application/json"
+    assert h["ce_district"] == district
+    assert h["ce_correlationid"] == "corr-42"
+    parts = h["ce_traceparent"].split("-")
+    assert parts[0] == "00" and parts[1] == trace_id and parts[2] != "00f067aa0ba902b7", "child span"
+    assert h["ce_sequence"] == "7"
+    assert "ce_branch" not in h and "ce_causationid" not in h, "unset attributes are left out"
+
+
+async def _is_zero(count) -> bool:  # type: ignore[no-untyped-def]
+    return await count() == 0
+
+
+async def test_also_to_districts_publishes_same_event_to_both_topics(
+    db, kafka, runtimes, make_event, district
+) -> None:
+    other = district + "-b"
+    first, second = events_topic(district), events_topic(other)
+    await kafka.create_topics(first, second)
+    runtime = await runtimes(db)
+    async with runtime.unit_of_work() as uow:
+        envelope = uow.emit(make_event("b-moved", district), district=district, also_to_districts=[other])
+        await uow.commit()
+
+    async with kafka.tap(first) as tap1, kafka.tap(second) as tap2:
+        await wait_for(lambda: _is_zero(db.outbox_count), timeout=20)
+        on_first, on_second = await kafka.drain(tap1), await kafka.drain(tap2)
+    assert [r.key for r in on_first] == [r.key for r in on_second] == [b"b-moved"]
+    assert tap1.ids() == tap2.ids() == [str(envelope.id)]
+
+
+async def test_per_key_order_of_1000_events_over_10_keys(
+    db, kafka, runtimes, make_event, district, per_key
+) -> None:
+    topic = events_topic(district)
+    await kafka.create_topics(topic)
+    # Small batches so the relay pipelines many batches while we are still committing.
+    runtime = await runtimes(db, outbox_batch_size=64)
+    keys = [f"k{i}" for i in range(10)]
+    sequence = 0
+    for _ in range(20):  # 20 transactions of 50 events, interleaving the keys
+        async with runtime.unit_of_work() as uow:
+            for _ in range(50):
+                key = keys[sequence % 10]
+                uow.emit(make_event(key, district), district=district, sequence=sequence // 10)
+                sequence += 1
+            await uow.commit()
+
+    async with kafka.tap(topic) as tap:
+        await wait_for(lambda: _is_zero(db.outbox_count), timeout=60)
+        records = await kafka.drain(tap)
+    assert len(records) == 1000
+    assert len(set(tap.ids())) == 1000
+    by_key = per_key(records)
+    assert sorted(by_key) == keys
+    for key, recs in by_key.items():
+        seqs = [int(dict(r.headers)["ce_sequence"]) for r in recs]
+        assert seqs == list(range(100)), f"{key} out of order: {seqs[:20]}..."
+        assert len({r.partition for r in recs}) == 1, f"{key} spread over partitions"
+
+
+async def test_rolled_back_unit_of_work_publishes_nothing(db, kafka, runtimes, make_event, district) -> None:
+    topic = events_topic(district)
+    await kafka.create_topics(topic)
+    runtime = await runtimes(db)
+    insert = sa.text("INSERT INTO things (district, name) VALUES (:d, :n)")
+
+    # 1. Outbox rows written (flushed) in the transaction, then rolled back explicitly.
+    async with runtime.unit_of_work() as uow:
+        await uow.session.execute(insert, {"d": district, "n": "explicit"})
+        uow.emit(make_event("b-rollback-1", district), district=district)
+        await uow.flush_events()
+        assert await uow.session.scalar(sa.text("SELECT count(*) FROM outbox")) == 1
+        await uow.rollback()
+    # 2. A handler that fails: the unit of work is abandoned without commit.
+    with pytest.raises(RuntimeError, match="boom"):
+        async with runtime.unit_of_work() as uow:
+            await uow.session.execute(insert, {"d": district, "n": "raised"})
+            uow.emit(make_event("b-rollback-2", district), district=district)
+            await uow.flush_events()
+            raise RuntimeError("boom")
+    # 3. A committed marker, published after the rolled-back ones would have been.
+    async with runtime.unit_of_work() as uow:
+        marker = uow.emit(make_event("b-marker", district), district=district)
+        await uow.commit()
+
+    async with kafka.tap(topic) as tap:
+        await wait_for(lambda: str(marker.id) in tap.arrived, timeout=20)
+        await wait_for(lambda: _is_zero(db.outbox_count), timeout=20)
+        await kafka.drain(tap)
+    assert tap.ids() == [str(marker.id)]
+    assert await db.scalar("SELECT count(*) FROM things") == 0
+
+
+async def test_relay_wakes_on_notify_well_before_the_poll_interval(
+    db, kafka, runtimes, make_event, district
+) -> None:
+    topic = events_topic(district)
+    await kafka.create_topics(topic)
+    runtime = await runtimes(db, outbox_poll_seconds=30)
+    relay = runtime.relay
+    assert relay is not None and relay.poll_seconds == 30
+    async with kafka.tap(topic) as tap:
+        await wait_for(lambda: relay.is_leader, timeout=10)
+        latencies = []
+        for i in range(3):
+            await asyncio.sleep(0.3)  # let the relay park in its 30 s wait (setup, not an assertion)
+            async with runtime.unit_of_work() as uow:
+                envelope = uow.emit(make_event(f"b-wake-{i}", district), district=district)
+                await uow.commit()
+            committed = time.monotonic()
+            event_id = str(envelope.id)
+            await wait_for(lambda: event_id in tap.arrived, timeout=20)  # noqa: B023
+            latencies.append(tap.arrived[event_id] - committed)
+    assert max(latencies) < 5, f"relay did not wake on NOTIFY: {latencies}"
+
+
+async def test_broker_outage_loses_nothing(
+    db, kafka, make_settings, make_event, district, broker_control, caplog
+) -> None:
+    topic = events_topic(district)
+    await kafka.create_topics(topic)
+    settings = make_settings(db.url)
+    # Short request timeout so sends fail during the outage and the relay's retry path runs.
+    producer = make_producer(settings, request_timeout_ms=1500)
+    await producer.start()
+    relay = OutboxRelay(db.dsn, producer, batch_size=16, poll_seconds=30, max_backoff=2)
+    task = asyncio.create_task(relay.run())
+    runtime_engine_uow = _uow_factory(db)
+    caplog.set_level(logging.WARNING, logger="unionfed.relay")
+    try:
+        # Warm up: the producer knows the topic and is connected.
+        async with runtime_engine_uow() as uow:
+            uow.emit(make_event("b-warm", district), district=district)
+            await uow.commit()
+        await wait_for(lambda: _is_zero(db.outbox_count), timeout=20)
+
+        await asyncio.to_thread(broker_control.stop)
+        try:
+            expected = set()
+            for batch in range(5):
+                async with runtime_engine_uow() as uow:
+                    for i in range(10):
+                        env = uow.emit(make_event(f"b-out-{batch}-{i}", district), district=district)
+                        expected.add(str(env.id))
+                    await uow.commit()
+            await wait_for(
+                lambda: any(r.name == "unionfed.relay" for r in caplog.records), timeout=20
+            )  # the relay tried, failed and keeps retrying
+            assert await db.outbox_count() == 50, "rows stay while the broker is down"
+            assert relay.published == 1
+        finally:
+            await asyncio.to_thread(broker_control.start)
+
+        async with kafka.tap(topic) as tap:
+            await wait_for(lambda: _is_zero(db.outbox_count), timeout=60)
+            await kafka.drain(tap)
+        ids = tap.ids()
+        delivered = set(ids) & expected
+        assert delivered == expected, f"{len(expected - delivered)} events lost"
+        assert len(delivered) == 50
+    finally:
+        relay.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await producer.stop()
+
+
+def _uow_factory(db):  # type: ignore[no-untyped-def]
+    from unionfed_chassis.db import UnitOfWork, make_session_factory
+
+    sessions = make_session_factory(db.engine)
+
+    @contextlib.asynccontextmanager
+    async def uow():  # type: ignore[no-untyped-def]
+        async with sessions() as session:
+            yield UnitOfWork(session, source="/unionfed/chassis-test", domain="membership")
+
+    return uow
+
+
+async def test_two_relays_one_leader_and_failover(db, kafka, make_settings, make_event, district) -> None:
+    topic = events_topic(district)
+    await kafka.create_topics(topic)
+    settings = make_settings(db.url)
+    producers = [make_producer(settings), make_producer(settings)]
+    for p in producers:
+        await p.start()
+    first = OutboxRelay(db.dsn, producers[0], poll_seconds=30)
+    second = OutboxRelay(db.dsn, producers[1], poll_seconds=30)
+    tasks = {first: asyncio.create_task(first.run())}
+    new_uow = _uow_factory(db)
+
+    async def emit(prefix: str, n: int) -> set[str]:
+        ids = set()
+        async with new_uow() as uow:
+            for i in range(n):
+                ids.add(str(uow.emit(make_event(f"{prefix}-{i % 7}", district), district=district).id))
+            await uow.commit()
+        return ids
+
+    try:
+        await wait_for(lambda: first.is_leader, timeout=10)
+        tasks[second] = asyncio.create_task(second.run())
+        # The standby has connected (LISTEN + deleter) and competes for the lock.
+        await wait_for(lambda: _backends_at_least(db, 4), timeout=10)
+        async with kafka.tap(topic) as tap:
+            before = await emit("b-one", 100)
+            await wait_for(lambda: _is_zero(db.outbox_count), timeout=30)
+            assert (first.is_leader, second.is_leader) == (True, False)
+            assert (first.published, second.published) == (100, 0)
+
+            first.stop()
+            await tasks.pop(first)
+            await wait_for(lambda: second.is_leader, timeout=10)
+            after = await emit("b-two", 100)
+            await wait_for(lambda: _is_zero(db.outbox_count), timeout=30)
+            assert second.published == 100
+            await kafka.drain(tap)
+        ids = tap.ids()
+        assert len(ids) == 200, "every event delivered once"
+        assert set(ids) == before | after
+    finally:
+        for relay, task in tasks.items():
+            relay.stop()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for p in producers:
+            await p.stop()
+
+
+async def _backends_at_least(db, n: int) -> bool:  # type: ignore[no-untyped-def]
+    count = await db.scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    return int(count) >= n
