@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextvars
-import os
+import random
 from dataclasses import dataclass
 
 
@@ -20,14 +20,20 @@ current: contextvars.ContextVar[MessageContext] = contextvars.ContextVar(
 )
 
 
+def _nonzero_hex(bits: int) -> str:
+    # Trace and span ids must be random and not all zero; they need not be secret, and the
+    # random module (reseeded in forked children) is several times cheaper than os.urandom.
+    return f"{random.getrandbits(bits) or 1:0{bits // 4}x}"
+
+
 def new_traceparent() -> str:
     """A fresh W3C traceparent (version 00, sampled)."""
-    return f"00-{os.urandom(16).hex()}-{os.urandom(8).hex()}-01"
+    return f"00-{_nonzero_hex(128)}-{_nonzero_hex(64)}-01"
 
 
 def child_traceparent(parent: str | None) -> str:
     """Same trace id, new span id; a malformed parent starts a new trace."""
     parts = (parent or "").split("-")
     if len(parts) == 4 and len(parts[1]) == 32 and len(parts[2]) == 16:
-        return f"00-{parts[1]}-{os.urandom(8).hex()}-{parts[3]}"
+        return f"00-{parts[1]}-{_nonzero_hex(64)}-{parts[3]}"
     return new_traceparent()

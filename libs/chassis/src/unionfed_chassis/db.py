@@ -129,11 +129,13 @@ def _lineage(caused_by: Envelope | None) -> _Lineage:
 
 
 def outbox_row(envelope: Envelope, topic: str) -> dict[str, Any]:
+    headers = envelope.headers()
     return {
         "event_id": envelope.id,
         "topic": topic,
         "key": envelope.key,
-        "headers": envelope.headers_dict(),
+        "header_names": [name for name, _ in headers],
+        "header_values": [value for _, value in headers],
         "payload": envelope.data,
     }
 

@@ -11,11 +11,10 @@ Extension attributes (lowercase alphanumerics, per the spec):
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Self
 from uuid import UUID
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from .base import Event
 from .ids import uuid7
@@ -26,22 +25,31 @@ CONTENT_TYPE = "application/json"
 _REQUIRED = ("id", "source", "type", "specversion", "time")
 _OPTIONAL = ("subject", "correlationid", "causationid", "district", "branch", "traceparent", "sequence")
 _KNOWN = frozenset(_REQUIRED + _OPTIONAL)
+_REQUIRED_SET = frozenset(_REQUIRED)
+_HEADER_NAMES = tuple((name, f"ce_{name}") for name in _REQUIRED + _OPTIONAL)
+_CONTENT_TYPE_HEADER = ("content-type", CONTENT_TYPE.encode())
 
 
 class EnvelopeError(ValueError):
     """A record that is not a valid unionfed CloudEvent; the reason says which attribute."""
 
 
-class Envelope(BaseModel):
-    """Context attributes of one event plus its JSON data (already serialised)."""
+def _now() -> datetime:
+    return datetime.now(UTC)
 
-    model_config = ConfigDict(frozen=True)
 
-    id: UUID = Field(default_factory=uuid7)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Envelope:
+    """Context attributes of one event plus its JSON data (already serialised).
+
+    A plain dataclass, not a pydantic model: it is built for every event published and parsed
+    for every event consumed, and its few typed attributes are converted explicitly."""
+
+    id: UUID = field(default_factory=uuid7)
     source: str
     type: str
     specversion: str = SPECVERSION
-    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    time: datetime = field(default_factory=_now)
     subject: str | None = None
     correlationid: str | None = None
     causationid: str | None = None
@@ -68,6 +76,7 @@ class Envelope(BaseModel):
         event_id = uuid7()
         return cls(
             id=event_id,
+            time=datetime.now(UTC),
             source=source,
             type=event.ce_type(),
             subject=event.subject(),
@@ -86,13 +95,16 @@ class Envelope(BaseModel):
 
     def headers(self) -> list[tuple[str, bytes]]:
         """Kafka headers of the binary content mode."""
-        out = [("content-type", CONTENT_TYPE.encode())]
-        for name in _REQUIRED + _OPTIONAL:
+        out = [_CONTENT_TYPE_HEADER]
+        for name, header in _HEADER_NAMES:
             value = getattr(self, name)
             if value is None:
                 continue
-            text = value.isoformat() if isinstance(value, datetime) else str(value)
-            out.append((f"ce_{name}", text.encode()))
+            if value.__class__ is str:
+                out.append((header, value.encode()))
+            else:
+                text = value.isoformat() if isinstance(value, datetime) else str(value)
+                out.append((header, text.encode()))
         return out
 
     def headers_dict(self) -> dict[str, str]:
@@ -102,14 +114,13 @@ class Envelope(BaseModel):
     def from_headers(cls, headers: Any, value: bytes | None) -> Self:
         """Parse a Kafka record (headers as a sequence of pairs or a mapping) into an envelope."""
         pairs = headers.items() if hasattr(headers, "items") else headers
-        attrs: dict[str, Any] = {}
-        for raw_name, raw_value in pairs or ():
-            name = raw_name.decode() if isinstance(raw_name, bytes) else raw_name
-            text = raw_value.decode() if isinstance(raw_value, bytes) else str(raw_value)
-            if name.startswith("ce_"):
-                attrs[name[3:]] = text
-        missing = [a for a in _REQUIRED if a not in attrs]
-        if missing:
+        decoded = [
+            (n.decode() if isinstance(n, bytes) else n, v.decode() if isinstance(v, bytes) else str(v))
+            for n, v in pairs or ()
+        ]
+        attrs: dict[str, Any] = {name[3:]: text for name, text in decoded if name[:3] == "ce_"}
+        if not attrs.keys() >= _REQUIRED_SET:
+            missing = [a for a in _REQUIRED if a not in attrs]
             raise EnvelopeError(
                 f"not a CloudEvent: header(s) {', '.join('ce_' + m for m in missing)} missing"
             )
@@ -117,17 +128,17 @@ class Envelope(BaseModel):
             raise EnvelopeError(
                 f"unsupported ce_specversion {attrs['specversion']!r}; expected {SPECVERSION}"
             )
-        # Hot path of every consumer: convert the three typed attributes by hand and skip a
-        # full pydantic validation (the rest are plain strings).
-        known = {k: v for k, v in attrs.items() if k in _KNOWN}
+        # Hot path of every consumer: convert the three typed attributes by hand; the rest
+        # are plain strings.
+        known = attrs if attrs.keys() <= _KNOWN else {k: v for k, v in attrs.items() if k in _KNOWN}
         try:
             known["id"] = UUID(known["id"])
             known["time"] = datetime.fromisoformat(known["time"].replace("Z", "+00:00"))
             if "sequence" in known:
                 known["sequence"] = int(known["sequence"])
-        except ValueError as exc:
+            return cls(**known, data=value or b"{}")
+        except (ValueError, TypeError) as exc:
             raise EnvelopeError(f"invalid CloudEvent attribute: {exc}") from exc
-        return cls.model_construct(**known, data=value or b"{}")  # type: ignore[return-value]
 
     def with_data(self, data: bytes) -> Self:
-        return self.model_copy(update={"data": data})
+        return replace(self, data=data)
