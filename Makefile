@@ -25,7 +25,7 @@ test: bootstrap
 lint: bootstrap
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy libs/events/src libs/chassis/src libs/devstack/src services/membership/src
+	$(UV) run mypy libs/events/src libs/chassis/src libs/devstack/src services/membership/src bench
 
 format: bootstrap
 	$(UV) run ruff check --fix .

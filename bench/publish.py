@@ -1,0 +1,137 @@
+"""Publish path vs a raw aiokafka send of the same, already serialised, messages.
+
+Two figures, because the chassis publishes in two steps:
+- publish path (the target): an outbox row as the relay reads it → Kafka record → send.
+  Envelope and headers were built earlier, at emit time, inside the handler's transaction.
+- emit + publish (shown for the envelope's cost): event object → Envelope.wrap → headers →
+  send, everything the chassis adds on top of Kafka from the handler's call to the broker."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaProducer
+from unionfed_chassis.context import child_traceparent
+from unionfed_chassis.db import outbox_row
+from unionfed_chassis.kafka import make_producer
+from unionfed_chassis.relay import record_from_row
+from unionfed_chassis.settings import ServiceSettings
+from unionfed_events import Envelope, topics
+from unionfed_events.membership import MemberJoined
+
+from .common import (
+    Result,
+    bench_districts,
+    create_topics,
+    district_topics,
+    member_joined_events,
+    progress,
+    rate,
+    ratio_note,
+    raw_producer,
+)
+from .servers import Servers, unique_name
+
+EVENTS = 100_000
+TARGET = 0.8
+SOURCE = "/unionfed/bench-publish"
+
+Message = tuple[str, bytes | None, list[tuple[str, bytes]], bytes]
+
+
+async def run(srv: Servers) -> Result:
+    result = Result(f"publish path: {EVENTS:,} MemberJoined events", [])
+    run_id = unique_name("p").split("_")[1]
+    districts = bench_districts(run_id)
+    chassis_districts = bench_districts(run_id + "c")
+    await create_topics(srv, district_topics(districts) + district_topics(chassis_districts))
+    events = list(member_joined_events(EVENTS, districts))
+    messages = [_serialise(event, district) for event, district in events]
+    chassis_events = [(e, chassis_districts[districts.index(d)]) for e, d in events]
+
+    settings = ServiceSettings(
+        service_name="bench-publish",
+        kafka_bootstrap_servers=srv.kafka_bootstrap,
+        kafka_enable_idempotence=srv.idempotence,
+    )
+    rows = [_outbox_row(event, district) for event, district in chassis_events]
+    raw_seconds = await _timed(raw_producer(srv), "raw aiokafka send", lambda p: _send_raw(p, messages))
+    relay_seconds = await _timed(
+        make_producer(settings), "chassis publish path", lambda p: _send_rows(p, rows)
+    )
+    emit_seconds = await _timed(
+        make_producer(settings), "chassis emit + publish", lambda p: _send_chassis(p, chassis_events)
+    )
+    raw_rate = rate(EVENTS, raw_seconds)
+    relay_rate, emit_rate = rate(EVENTS, relay_seconds), rate(EVENTS, emit_seconds)
+    result.add("raw aiokafka send", raw_rate, "events/s", "pre-serialised, aiokafka defaults + acks=all")
+    result.add(
+        "chassis publish path: outbox row → send", relay_rate, "events/s", "what the relay does per row"
+    )
+    result.add("ratio publish path/raw", relay_rate / raw_rate, "", ratio_note(relay_rate / raw_rate, TARGET))
+    result.add(
+        "chassis emit + publish: wrap + headers + send", emit_rate, "events/s", "envelope built per event"
+    )
+    result.add("ratio emit + publish/raw", emit_rate / raw_rate, "", "informational: the envelope's cost")
+    return result
+
+
+def _outbox_row(event: MemberJoined, district: str) -> dict[str, object]:
+    return outbox_row(_wrap(event, district), topics.events_topic("membership", district))
+
+
+async def _send_rows(producer: AIOKafkaProducer, rows: list[dict[str, object]]) -> None:
+    send = producer.send
+    futures = [await send(**record_from_row(row)) for row in rows]
+    await producer.flush()
+    await asyncio.gather(*futures)
+
+
+def _serialise(event: MemberJoined, district: str) -> Message:
+    envelope = _wrap(event, district)
+    return topics.district_events("membership", district), envelope.key, envelope.headers(), envelope.data
+
+
+def _wrap(event: MemberJoined, district: str) -> Envelope:
+    # What UnitOfWork.emit does outside a request: a new trace, correlation = the event's own id.
+    return Envelope.wrap(
+        event,
+        source=SOURCE,
+        district=district,
+        branch=event.branch_id,
+        traceparent=child_traceparent(None),
+    )
+
+
+async def _timed(
+    producer: AIOKafkaProducer, label: str, body: Callable[[AIOKafkaProducer], Awaitable[None]]
+) -> float:
+    await producer.start()
+    try:
+        with progress() as bar:
+            bar.add_task(label, total=None)
+            started = time.perf_counter()
+            await body(producer)
+            return time.perf_counter() - started
+    finally:
+        await producer.stop()
+
+
+async def _send_raw(producer: AIOKafkaProducer, messages: list[Message]) -> None:
+    send = producer.send
+    futures = [await send(t, value=v, key=k, headers=h) for t, k, h, v in messages]
+    await producer.flush()
+    await asyncio.gather(*futures)
+
+
+async def _send_chassis(producer: AIOKafkaProducer, events: list[tuple[MemberJoined, str]]) -> None:
+    send = producer.send
+    futures = []
+    for event, district in events:
+        envelope = _wrap(event, district)
+        topic = topics.events_topic("membership", district)
+        futures.append(await send(topic, value=envelope.data, key=envelope.key, headers=envelope.headers()))
+    await producer.flush()
+    await asyncio.gather(*futures)
