@@ -173,10 +173,16 @@ def assert_no_personal_data(records: list[Record], secrets: list[str]) -> None:
 
 @contextlib.asynccontextmanager
 async def start_service(
-    districts: list[str], make_database: Callable[[str], str], kafka_bootstrap: str, kafka_idempotence: bool
+    districts: list[str],
+    make_database: Callable[[str], str],
+    kafka_bootstrap: str,
+    kafka_idempotence: bool,
+    *,
+    database_url: str | None = None,
 ) -> AsyncIterator[Service]:
-    """A running service (own database) with its districts created, and a reader of their
-    events and replies topics."""
+    """A running service with its districts created, and a reader of their events and replies
+    topics. By default on a database of its own; on `database_url` (e.g. seeded, the districts
+    there already) it creates no districts."""
     names = [
         name
         for d in districts
@@ -191,7 +197,7 @@ async def start_service(
     await ensure_topics(kafka_bootstrap, [TopicSpec(n) for n in names])
     settings = MembershipSettings(
         environment="test",
-        database_url=make_database("membership"),
+        database_url=database_url or make_database("membership"),
         kafka_bootstrap_servers=kafka_bootstrap,
         kafka_enable_idempotence=kafka_idempotence,
         outbox_poll_seconds=0.5,
@@ -205,8 +211,30 @@ async def start_service(
             await reader.start()
             svc = Service(app, client, settings, districts, reader)
             try:
-                for d in districts:
+                for d in districts if database_url is None else []:
                     await svc.create_district(d)
                 yield svc
             finally:
                 await reader.stop()
+
+
+@contextlib.asynccontextmanager
+async def loop_stalls(tick: float = 0.005) -> AsyncIterator[list[float]]:
+    """Collects how late a `tick`-second sleep wakes up while the block runs: the longest is
+    how long the event loop was blocked, i.e. how long every other request had to wait."""
+    late: list[float] = [0.0]
+
+    async def probe() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            started = loop.time()
+            await asyncio.sleep(tick)
+            late.append(loop.time() - started - tick)
+
+    task = asyncio.create_task(probe())
+    try:
+        yield late
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -52,6 +52,15 @@ class SubmitApplication:
 
 
 @dataclass(frozen=True)
+class RegisterMember:
+    """An officer records a member of a branch directly (channel `officer`)."""
+
+    branch_id: str
+    person: Person
+    joined_on: date | None = None
+
+
+@dataclass(frozen=True)
 class ApproveApplication:
     application_id: UUID
     on: date | None = None

@@ -255,3 +255,48 @@ async def test_scopes_no_token_other_district_and_own_district(
     assert r.status_code == 403
     assert (await svc.client.get(f"/members/{member_id}", headers=svc.officer(DISTRICT))).status_code == 200
     assert (await svc.client.get(f"/members/{uuid.uuid4()}", headers=svc.admin)).status_code == 404
+
+
+def person(n: int, **overrides: str) -> dict[str, str]:
+    return {k: v for k, v in application("", n, **overrides).items() if k != "branch_id"}
+
+
+async def test_officer_registers_a_member_directly(svc: Service, branches: dict[str, str]) -> None:
+    branch_officer = svc.token("branch_officer", district=DISTRICT, branch=branches["manual"])
+    r = await svc.client.post(
+        f"/branches/{branches['manual']}/members",
+        json=person(20) | {"joined_on": "2025-09-01"},
+        headers=branch_officer,
+    )
+    assert r.status_code == 201, r.text
+    member = r.json()
+    assert (member["status"], member["channel"], member["joined_on"]) == ("active", "officer", "2025-09-01")
+    assert member["branch_id"] == branches["manual"] and member["card_number"].startswith("GH")
+    assert member["national_id_masked"] == person_id(20)[:4] + "*" * 10 + person_id(20)[-4:]
+    assert person_id(20) not in r.text and phone(20) not in r.text
+    (joined,) = await svc.events.wait("MemberJoined", member_id=member["member_id"])
+    assert_cloudevent(joined, DISTRICT)
+    assert joined.data["channel"] == "officer"
+    assert_no_personal_data(svc.events.records, [person_id(20), phone(20)])
+
+    r = await svc.client.post(f"/branches/{branches['other']}/members", json=person(21), headers=svc.admin)
+    assert r.status_code == 201 and r.json()["district"] == OTHER
+
+
+async def test_officer_registration_refuses_duplicates_bad_input_and_other_units(
+    svc: Service, branches: dict[str, str]
+) -> None:
+    url = f"/branches/{branches['auto']}/members"
+    r = await svc.client.post(url, json=person(1), headers=svc.officer(DISTRICT))  # joined in the first test
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "national_id"]
+    assert "already an active member" in r.json()["detail"][0]["msg"] and person_id(1) not in r.text
+    r = await svc.client.post(url, json=person(22, phone="12345"), headers=svc.officer(DISTRICT))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "phone"]
+    other_branch = svc.token("branch_officer", district=DISTRICT, branch=branches["manual"])
+    for headers in (other_branch, svc.officer(OTHER), svc.token("operator")):
+        assert (await svc.client.post(url, json=person(22), headers=headers)).status_code == 403
+    assert (await svc.client.post(url, json=person(22))).status_code == 401
+    r = await svc.client.post("/branches/no-such-branch/members", json=person(22), headers=svc.admin)
+    assert r.status_code == 404
+    members = await svc.client.get("/members", params={"branch_id": branches["auto"]}, headers=svc.admin)
+    assert person_id(22)[-4:] not in {m["national_id_masked"][-4:] for m in members.json()["items"]}

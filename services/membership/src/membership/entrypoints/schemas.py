@@ -81,13 +81,20 @@ class BranchClosurePublic(Public):
     applications_moved: int
 
 
-class ApplicationCreate(BaseModel):
-    branch_id: str
+class PersonCreate(BaseModel):
     name: str
     national_id: str = Field(description="18-character resident ID number (checksum validated)")
     phone: str = Field(description="Mainland mobile number")
     employer: str
     employment_type: EmploymentType
+
+
+class ApplicationCreate(PersonCreate):
+    branch_id: str
+
+
+class MemberCreate(PersonCreate):
+    joined_on: date | None = Field(None, description="Default: today")
 
 
 class ApplicationReceipt(Public):

@@ -1,0 +1,58 @@
+"""What the routers share: dependencies, the scope of list filters, pagination, domain errors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from unionfed_chassis.auth import Principal, Role, ScopeError
+from unionfed_chassis.errors import error_body
+
+from membership.adapters import queries
+from membership.domain.errors import DomainError, NotFound
+from membership.domain.national_id import NationalIdVault
+
+PageNo = Annotated[int, Query(ge=1)]
+PageSize = Annotated[int, Query(ge=1, le=200)]
+
+
+def get_vault(request: Request) -> NationalIdVault:
+    vault: NationalIdVault = request.app.state.vault
+    return vault
+
+
+VaultDep = Annotated[NationalIdVault, Depends(get_vault)]
+
+
+def install_domain_errors(app: FastAPI) -> None:
+    """Domain errors become 422 naming the field; unknown ids 404."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        status = 404 if isinstance(exc, NotFound) else 422
+        return JSONResponse(error_body(exc.reason, exc.field), status_code=status)
+
+
+def scoped(
+    principal: Principal, district: str | None, branch_id: str | None
+) -> tuple[str | None, str | None]:
+    """The list filters a principal may use: their own unit, whatever they asked for."""
+    if principal.is_federation_wide:
+        return district, branch_id
+    if district is not None and district != principal.district:
+        raise ScopeError(f"{principal.role} of {principal.district} cannot see district {district}")
+    if principal.role == Role.DISTRICT_OFFICER:
+        return principal.district, branch_id
+    if branch_id is not None and branch_id != principal.branch:
+        raise ScopeError(f"branch officer of {principal.branch} cannot see branch {branch_id}")
+    return district, principal.branch
+
+
+def page_of(result: queries.Page, model: type[Any], page: int, size: int) -> dict[str, Any]:
+    return {
+        "items": [model.model_validate(r) for r in result.items],
+        "total": result.total,
+        "page": page,
+        "page_size": size,
+    }

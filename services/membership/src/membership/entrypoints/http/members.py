@@ -1,0 +1,116 @@
+"""Routes of members: lists, one member and their history, transfers, leaving, reinstating, contact."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from unionfed_chassis.auth import Principal
+from unionfed_chassis.http import PrincipalDep, UowDep
+
+from membership import commands as cmds
+from membership import handlers
+from membership.adapters import queries
+from membership.domain.enums import EmploymentType, MemberStatus
+from membership.domain.errors import NotFound
+from membership.entrypoints import schemas as s
+from membership.entrypoints.http._common import PageNo, PageSize, VaultDep, page_of, scoped
+
+router = APIRouter(tags=["members"])
+
+
+@router.get("/members", response_model=s.Page[s.MemberPublic])
+async def list_members(
+    uow: UowDep,
+    principal: PrincipalDep,
+    district: str | None = None,
+    branch_id: str | None = None,
+    status: MemberStatus | None = None,
+    employment_type: EmploymentType | None = None,
+    industry: str | None = None,
+    card_number: str | None = None,
+    q: str | None = Query(None, description="Part of the member's name"),
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+) -> Any:
+    """Members with filters and pagination, within the caller's scope."""
+    district, branch_id = scoped(principal, district, branch_id)
+    result = await queries.list_members(
+        uow.session,
+        page,
+        page_size,
+        district=district,
+        branch_id=branch_id,
+        status=status,
+        employment_type=employment_type,
+        industry=industry,
+        card_number=card_number,
+        q=q,
+    )
+    return page_of(result, s.MemberPublic, page, page_size)
+
+
+async def _visible_member(member_id: UUID, uow: Any, principal: Principal) -> Any:
+    row = await queries.get_member(uow.session, member_id)
+    if row is None:
+        raise NotFound(f"member {member_id}")
+    principal.check(row.district, row.branch_id)
+    return row
+
+
+@router.get("/members/{member_id}", response_model=s.MemberPublic)
+async def get_member(member_id: UUID, uow: UowDep, principal: PrincipalDep) -> Any:
+    """One member (ID and phone masked)."""
+    return await _visible_member(member_id, uow, principal)
+
+
+@router.get("/members/{member_id}/history", response_model=list[s.HistoryEntry])
+async def member_history(member_id: UUID, uow: UowDep, principal: PrincipalDep) -> Any:
+    """What happened to the membership, oldest first."""
+    await _visible_member(member_id, uow, principal)
+    return await queries.member_history_of(uow.session, member_id)
+
+
+@router.post("/members/{member_id}/transfer", response_model=s.MemberPublic)
+async def transfer_member(
+    member_id: UUID, body: s.TransferCreate, uow: UowDep, principal: PrincipalDep
+) -> Any:
+    """Move a member to another branch, possibly in another district (MemberTransferred to both)."""
+    cmd = cmds.TransferMember(member_id, body.to_branch_id, body.reason, body.on)
+    await handlers.transfer_member(uow, cmd, principal.check)
+    await uow.commit()
+    return await queries.get_member(uow.session, member_id)
+
+
+@router.post("/members/{member_id}/leave", response_model=s.MemberPublic)
+async def member_leaves(member_id: UUID, body: s.LeaveCreate, uow: UowDep, principal: PrincipalDep) -> Any:
+    """Record that a member left the union (MemberLeft)."""
+    await handlers.member_leaves(
+        uow, cmds.MemberLeaves(member_id, body.reason, body.note, body.on), principal.check
+    )
+    await uow.commit()
+    return await queries.get_member(uow.session, member_id)
+
+
+@router.post("/members/{member_id}/reinstate", response_model=s.MemberPublic)
+async def reinstate_member(
+    member_id: UUID, body: s.ReinstateCreate, uow: UowDep, principal: PrincipalDep
+) -> Any:
+    """Restore a former member (MemberReinstated); refused if the person is a member again already."""
+    await handlers.reinstate_member(
+        uow, cmds.ReinstateMember(member_id, body.branch_id, body.on), principal.check
+    )
+    await uow.commit()
+    return await queries.get_member(uow.session, member_id)
+
+
+@router.patch("/members/{member_id}/contact", response_model=s.MemberPublic)
+async def update_contact(
+    member_id: UUID, body: s.ContactUpdate, uow: UowDep, principal: PrincipalDep, vault: VaultDep
+) -> Any:
+    """Change phone, employer or employment type (MemberContactUpdated, masked)."""
+    cmd = cmds.UpdateContact(member_id, body.phone, body.employer, body.employment_type)
+    await handlers.update_contact(uow, cmd, vault, principal.check)
+    await uow.commit()
+    return await queries.get_member(uow.session, member_id)

@@ -1,0 +1,44 @@
+"""One function per command: load (locking what changes), decide with the domain, save, emit.
+
+Handlers never commit: the caller's unit of work commits the state and the outbox rows
+together. `scope` is called with the (district, branch) a command touches once they are loaded,
+so an officer's reach is checked against stored data, not against what the request claims.
+"""
+
+from membership.handlers._shared import Scope, ValidPerson, anyone, member_joined, validate_person
+from membership.handlers.imports import ImportResult, import_members, import_result
+from membership.handlers.joining import (
+    ApplicationOutcome,
+    approve_application,
+    register_from_branch_system,
+    register_member,
+    reject_application,
+    submit_application,
+)
+from membership.handlers.lifecycle import member_leaves, reinstate_member, transfer_member, update_contact
+from membership.handlers.organisation import BranchClosure, close_branch, create_district, establish_branch
+
+__all__ = [
+    "ApplicationOutcome",
+    "BranchClosure",
+    "ImportResult",
+    "Scope",
+    "ValidPerson",
+    "anyone",
+    "approve_application",
+    "close_branch",
+    "create_district",
+    "establish_branch",
+    "import_members",
+    "import_result",
+    "member_joined",
+    "member_leaves",
+    "register_from_branch_system",
+    "register_member",
+    "reinstate_member",
+    "reject_application",
+    "submit_application",
+    "transfer_member",
+    "update_contact",
+    "validate_person",
+]
