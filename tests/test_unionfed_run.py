@@ -13,7 +13,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from unionfed_devstack.services import SERVICES
 
 
@@ -52,7 +51,9 @@ def test_unionfed_run_starts_seeds_serves_and_stops(tmp_path: Path) -> None:
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from unionfed_devstack.cli import app; app()", "run"],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + 180
