@@ -16,7 +16,7 @@ from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.base import RequestResponseEndpoint
-from unionfed_events import Event
+from unionfed_events import Event, topics
 
 from . import context
 from .consumer import EventConsumer
@@ -36,7 +36,8 @@ class ServiceDefinition:
     description: str
     routers: Sequence[APIRouter] = ()
     consumers: Callable[[ServiceSettings], list[EventConsumer]] = lambda _s: []
-    publishes: Sequence[type[Event]] = ()
+    # Event classes published on the district events topic, or (event class, topic template).
+    publishes: Sequence[type[Event] | tuple[type[Event], str]] = ()
     migrations: Path | None = None
     on_started: Callable[[Runtime], Awaitable[None]] | None = None
     version: str = "0.1.0"
@@ -77,8 +78,9 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
 def _declare_publications(runtime: Runtime, definition: ServiceDefinition) -> None:
     """Describe what the outbox relay publishes, for the AsyncAPI document (the relay, not
     these FastStream publishers, does the sending)."""
-    topic = f"unionfed.d.{{district}}.{definition.domain}.events"
-    for event in definition.publishes:
+    default = topics.district_template(definition.domain)
+    for item in definition.publishes:
+        event, topic = item if isinstance(item, tuple) else (item, default)
         runtime.broker.publisher(
             topic, title=f"{event.ce_type()}", schema=event, description=(event.__doc__ or "").strip()
         )

@@ -54,6 +54,13 @@ def dead_letter(group: str) -> str:
     return f"{PREFIX}.dlq.{group}"
 
 
+def district_template(domain: str, kind: str = "events") -> str:
+    """A district topic with a `{district}` placeholder, for documents such as AsyncAPI."""
+    if kind not in ("events", "inbound", "replies"):
+        raise ValueError(f"unknown district topic kind {kind!r}")
+    return f"{PREFIX}.d.{{district}}.{_check_domain(domain)}.{kind}"
+
+
 def district_prefix(district: str) -> str:
     """The prefix a district's branch systems are granted (Kafka prefixed ACL)."""
     return f"{PREFIX}.d.{_check_district(district)}."

@@ -6,13 +6,18 @@ from fastapi import FastAPI
 from unionfed_chassis.app import ServiceDefinition, create_app
 from unionfed_chassis.consumer import EventConsumer
 from unionfed_chassis.settings import ServiceSettings
+from unionfed_events import Event, topics
 from unionfed_events import membership as ev
 
 from membership.entrypoints.consumers import registration_consumer
 from membership.entrypoints.http import ROUTERS, install_domain_errors
 from membership.settings import MIGRATIONS, MembershipSettings
 
-PUBLISHES = [e for e in ev.EVENTS if e is not ev.MemberRegistrationRequested]
+_NOT_ON_EVENTS_TOPIC = (ev.MemberRegistrationRequested, ev.MemberRegistrationAnswered)
+PUBLISHES: list[type[Event] | tuple[type[Event], str]] = [
+    *(e for e in ev.EVENTS if e not in _NOT_ON_EVENTS_TOPIC),
+    (ev.MemberRegistrationAnswered, topics.district_template("membership", "replies")),
+]
 
 
 def build_app(settings: MembershipSettings) -> FastAPI:
