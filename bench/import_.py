@@ -125,6 +125,7 @@ async def _client(srv: Servers, url: str, secret: str) -> AsyncIterator[tuple[ht
         kafka_enable_idempotence=srv.idempotence,
         jwt_secret=secret,
         national_id_key=secrets.token_hex(32),
+        log_level="WARNING",  # the figures, not the service's request log
     )
     app = build_app(settings)
     with step("starting the membership app (migrations, producer, consumers)"):

@@ -253,13 +253,29 @@ class EventConsumer:
 
 
 async def _parse_batch(records: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
-    """FastStream's own parse decodes every header value as UTF-8 for its bookkeeping, so one
-    record with a binary or null header value would make it drop the whole batch (and a later
-    commit skip it). Parse a cleaned copy then, and hand the chassis the records as they came:
-    `_decode` dead-letters the bad one."""
+    """Wrap the batch in FastStream's message without its per-record work.
+
+    FastStream's own batch parse builds a dict of every record's headers, decoded as UTF-8,
+    for bookkeeping the chassis does not use: about a tenth of a consumer's CPU, and one record
+    with a binary or null header value would make it drop the whole batch. The chassis reads
+    `raw_message` (the records as they came) and `_decode` dead-letters a bad one. If the
+    parser's attributes ever change shape, fall back to the original parse of cleaned copies."""
+    parser = getattr(original, "__self__", None)
+    first, last = records[0], records[-1]
     try:
-        return await original(records)
-    except (UnicodeDecodeError, AttributeError):
+        return parser.msg_class(  # type: ignore[union-attr]
+            body=[],
+            headers={},
+            batch_headers=[],
+            reply_to="",
+            content_type=None,
+            message_id=f"{first.offset}-{last.offset}-{first.timestamp}",
+            correlation_id=None,
+            raw_message=records,
+            path={},
+            consumer=parser._consumer,  # type: ignore[union-attr]
+        )
+    except (AttributeError, TypeError):
         message = await original(tuple(_printable_headers(r) for r in records))
         message.raw_message = records
         return message

@@ -44,4 +44,6 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "faststream", "aiokafka"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    logging.getLogger("aiokafka").setLevel("WARNING")
+    # Start-up chatter (alembic plugin set-up, aiokafka connection info) drowns the useful lines.
+    for noisy in ("aiokafka", "alembic"):
+        logging.getLogger(noisy).setLevel("WARNING")
