@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import Counter
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +29,7 @@ from .tables import OUTBOX_CHANNEL
 
 log = logging.getLogger("unionfed.relay")
 
+BACKLOG_EVERY_SECONDS = 5.0
 RELAY_LOCK_KEY = 0x756E_696F_6E66  # "unionf": the advisory lock id the relays compete for
 _FETCH = "SELECT id, topic, key, header_names, header_values, payload FROM outbox WHERE id > $1 ORDER BY id LIMIT $2"
 
@@ -36,6 +39,7 @@ class InFlight:
     ids: list[int]
     last_id: int
     sends: list[Awaitable[Any]]
+    topics: Counter[str]
 
 
 class OutboxRelay:
@@ -56,6 +60,7 @@ class OutboxRelay:
         self.published = 0
         self.is_leader = False
         self._wake = asyncio.Event()
+        self._backlog_counted = 0.0
         self._stopping = False
 
     async def run(self) -> None:
@@ -113,9 +118,10 @@ class OutboxRelay:
                 in_flight = None
             if rows:
                 in_flight = await self._send(rows)
+                if time.monotonic() - self._backlog_counted > BACKLOG_EVERY_SECONDS:
+                    await self._count_backlog(conn)  # keeps the gauge honest while draining
                 continue
-            backlog = await conn.fetchval("SELECT count(*) FROM outbox")
-            OUTBOX_BACKLOG.set(backlog)
+            backlog = await self._count_backlog(conn)
             if backlog:
                 continue  # rows committed below our cursor while we were busy: start over from 0
             with contextlib.suppress(TimeoutError):
@@ -123,13 +129,19 @@ class OutboxRelay:
         if in_flight:  # stopping: finish what the broker already has rather than resend it later
             await self._settle(deleter, in_flight)
 
+    async def _count_backlog(self, conn: asyncpg.Connection) -> int:
+        backlog: int = await conn.fetchval("SELECT count(*) FROM outbox")
+        OUTBOX_BACKLOG.set(backlog)
+        self._backlog_counted = time.monotonic()
+        return backlog
+
     async def _send(self, rows: list[asyncpg.Record]) -> InFlight:
         # Sends are appended one after another (each await only queues the record), so the
         # producer sees them in id order; delivery then overlaps with the next fetch.
         send = self.producer.send
         sends = [await send(**record_from_row(row)) for row in rows]
         ids = [row["id"] for row in rows]
-        return InFlight(ids=ids, last_id=ids[-1], sends=sends)
+        return InFlight(ids=ids, last_id=ids[-1], sends=sends, topics=Counter(row["topic"] for row in rows))
 
     async def _settle(self, deleter: asyncpg.Connection, in_flight: InFlight) -> None:
         """Wait for the broker's acknowledgements, then delete the rows. A failure raises and
@@ -137,7 +149,8 @@ class OutboxRelay:
         await asyncio.gather(*in_flight.sends)
         await deleter.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", in_flight.ids)
         self.published += len(in_flight.ids)
-        EVENTS_PUBLISHED.labels(topic="*").inc(len(in_flight.ids))
+        for topic, count in in_flight.topics.items():
+            EVENTS_PUBLISHED.labels(topic=topic).inc(count)
 
     def stop(self) -> None:
         self._stopping = True

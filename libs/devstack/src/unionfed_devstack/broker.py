@@ -11,6 +11,7 @@ Tansu limits that matter to callers (checked against tansu 0.6.0):
 from __future__ import annotations
 
 import asyncio
+import socket
 import subprocess
 import tempfile
 import time
@@ -128,6 +129,10 @@ class EmbeddedBroker:
                     f"tansu exited with code {code}; log {self.log_file}:\n{tail(self.log_file)}"
                 )
             try:
+                # A plain connect first: aiokafka logs every refused connection at ERROR level,
+                # which would greet every start with a scary line while tansu binds its port.
+                host, _, port = self.bootstrap.rpartition(":")
+                socket.create_connection((host, int(port)), timeout=1).close()
                 run_sync(list_topics(self.bootstrap, request_timeout=2))
                 return
             except Exception as exc:
