@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from unionfed_chassis.app import ServiceDefinition, create_app
 from unionfed_chassis.auth import issue_token
 from unionfed_chassis.http import PrincipalDep, Public, RuntimeDep, UowDep
@@ -267,3 +267,26 @@ async def test_idempotency_key(db, serve, district) -> None:
         ("k1", "done"),
         ("k1", "done"),  # one per principal
     ]
+
+
+class Person(BaseModel):
+    national_id: str = Field(pattern=r"^\d{17}[\dX]$")
+
+
+async def test_validation_errors_name_the_field_without_echoing_the_value() -> None:
+    from fastapi import FastAPI
+    from unionfed_chassis.errors import install_error_handlers
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/people")
+    async def create(person: Person) -> dict[str, str]:
+        return {"ok": "yes"}
+
+    secret = "11010519900307231"  # 17 digits: fails the pattern
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        response = await client.post("/people", json={"national_id": secret})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "national_id"]
+    assert secret not in response.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from .auth import AuthError, ScopeError
@@ -34,6 +35,14 @@ def error_body(reason: str, field: str | None, kind: str = "value_error") -> dic
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default body echoes each bad value back ("input"): a mistyped national ID
+        # or phone would then sit in logs, proxies and the idempotency table. Field and reason
+        # are enough to fix the request.
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
+
     @app.exception_handler(Rejected)
     async def _rejected(_: Request, exc: Rejected) -> JSONResponse:
         return JSONResponse(error_body(exc.reason, exc.field), status_code=exc.status_code)
