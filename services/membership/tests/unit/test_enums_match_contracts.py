@@ -4,9 +4,8 @@ carry the contract's. A value added on one side only would fail at the edge, so 
 from __future__ import annotations
 
 import pytest
-from unionfed_events import membership as contract
-
 from membership.domain import enums as domain
+from unionfed_events import membership as contract
 
 
 @pytest.mark.parametrize("name", ["BranchKind", "EmploymentType", "JoinChannel", "LeaveReason"])
