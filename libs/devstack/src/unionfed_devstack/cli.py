@@ -15,9 +15,11 @@ from types import FrameType
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
-from unionfed_events.topics import platform_topics
+from unionfed_events.topics import dead_letter, platform_topics
 
+from . import dead_letters as dlq
 from ._util import run_sync
 from .broker import BrokerError, describe_partitions, ensure_topics, list_topics
 from .postgres import PostgresError, ensure_database
@@ -29,8 +31,12 @@ from .tail import tail_events
 app = typer.Typer(no_args_is_help=True, help="unionfed developer tools.", pretty_exceptions_enable=False)
 topics_app = typer.Typer(no_args_is_help=True, help="Create or list the platform's Kafka topics.")
 events_app = typer.Typer(no_args_is_help=True, help="Watch the events flowing through Kafka.")
+dlq_app = typer.Typer(
+    no_args_is_help=True, help="Count, show and replay dead letters (unionfed.dlq.<consumer-group>)."
+)
 app.add_typer(topics_app, name="topics")
 app.add_typer(events_app, name="events")
+app.add_typer(dlq_app, name="dlq")
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -268,10 +274,6 @@ def events_tail(
         raise _no_broker(bootstrap, exc) from exc
 
 
-if __name__ == "__main__":
-    app()
-
-
 @app.command()
 def asyncapi(
     out: str = typer.Option("docs/asyncapi", "--out", help="Folder for <service>.json (AsyncAPI 3)."),
@@ -289,3 +291,115 @@ def asyncapi(
         target = folder / f"{spec.name}.json"
         target.write_text(document + "\n", encoding="utf-8")
         console.print(f"[green]✓[/] {target}")
+
+
+REPLAY_HELP = (
+    "Republish dead letters to their original topic and partition with the original key, value and "
+    "headers (dlq_* dropped), so the consumer group processes them again after a fix."
+    "\n\n"
+    "Safe to repeat: a consumer's inbox makes a replay of an event it already applied a no-op, so "
+    "replaying twice is harmless. Every consumer of that topic receives the event again (and skips it "
+    "if it applied it before). One run replays each event at most once; the dead letters stay on the DLQ topic."
+    "\n\n"
+    "Idempotent producer: $KAFKA_ENABLE_IDEMPOTENCE (default: off for the embedded broker, on when "
+    "$KAFKA_BOOTSTRAP_SERVERS is set)."
+)
+IDLE_HELP = "Stop reading after this many seconds without a record (end offsets are not trusted)."
+
+
+def _reason_width() -> int | None:
+    """Cut reasons to the terminal's width; no cut when the output is not a terminal."""
+    return console.width if console.is_terminal else None
+
+
+def _dlq_failure(bootstrap: str, exc: Exception) -> typer.Exit:
+    from aiokafka.errors import KafkaConnectionError
+
+    if isinstance(exc, KafkaConnectionError | TimeoutError | OSError):
+        return _no_broker(bootstrap, exc)
+    err.print(f"[red]error:[/] {escape(f'{type(exc).__name__}: {exc}')}")
+    return typer.Exit(1)
+
+
+def _print_line(line: str) -> None:
+    console.print(line, markup=False, soft_wrap=True)
+
+
+@dlq_app.command("list")
+def dlq_list(idle: float = typer.Option(dlq.DEFAULT_IDLE, "--idle", help=IDLE_HELP)) -> None:
+    """Every unionfed.dlq.* topic and how many dead letters it holds (read from the beginning)."""
+    bootstrap = _bootstrap()
+    try:
+        counts = run_sync(dlq.count_dead_letters(bootstrap, idle))
+    except Exception as exc:
+        raise _dlq_failure(bootstrap, exc) from exc
+    if not counts:
+        console.print(f"no dead-letter topics on {bootstrap}")
+        return
+    table = Table(
+        "topic", "consumer group", "dead letters", title=f"dead letters on {bootstrap}", title_justify="left"
+    )
+    for topic, count in counts.items():
+        table.add_row(topic, dlq.group_of(topic), str(count))
+    console.print(table)
+
+
+@dlq_app.command("show")
+def dlq_show(
+    group: str = typer.Argument(..., help="Consumer group, e.g. membership-registrations."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the N most recent dead letters."),
+    idle: float = typer.Option(dlq.DEFAULT_IDLE, "--idle", help=IDLE_HELP),
+) -> None:
+    """One line per dead letter, oldest first: when, where from, type, id, attempts, reason (masked)."""
+    bootstrap = _bootstrap()
+    try:
+        letters = run_sync(dlq.read_dead_letters(bootstrap, group, idle))
+    except Exception as exc:
+        raise _dlq_failure(bootstrap, exc) from exc
+    shown = letters[-limit:] if limit else letters
+    width = _reason_width()
+    for letter in shown:
+        _print_line(dlq.format_dead_letter_line(letter, width))
+    _print_line(f"{len(shown)} of {len(letters)} dead letter(s) on {dead_letter(group)}")
+
+
+@dlq_app.command("replay", help=REPLAY_HELP)
+def dlq_replay(
+    group: str = typer.Argument(..., help="Consumer group whose dead letters to replay."),
+    types: list[str] = typer.Option(
+        [], "--type", help="Only this event type short name, e.g. MemberJoined (repeatable)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be replayed; publish nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    idle: float = typer.Option(dlq.DEFAULT_IDLE, "--idle", help=IDLE_HELP),
+) -> None:
+    bootstrap = _bootstrap()
+
+    def confirm(count: int) -> bool:
+        return typer.confirm(f"Replay {count} dead letter(s) of {group} to their original topics?")
+
+    try:
+        summary = run_sync(
+            dlq.replay_dead_letters(
+                bootstrap,
+                group,
+                types=types,
+                dry_run=dry_run,
+                enable_idempotence=dlq.producer_idempotence(),
+                idle=idle,
+                emit=_print_line,
+                confirm=None if yes else confirm,
+                width=_reason_width(),
+            )
+        )
+    except typer.Abort:
+        raise
+    except Exception as exc:
+        raise _dlq_failure(bootstrap, exc) from exc
+    _print_line(dlq.format_summary(summary))
+    if summary.cancelled:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

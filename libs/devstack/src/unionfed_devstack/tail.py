@@ -69,7 +69,7 @@ def _is_known_type(ce_type: str) -> bool:
 def decode(headers: Headers | None, value: bytes | None) -> Envelope | None:
     try:
         return Envelope.from_headers(headers or [], value)
-    except EnvelopeError:
+    except (EnvelopeError, UnicodeDecodeError):  # a header value that is not UTF-8: not ours either
         return None
 
 
