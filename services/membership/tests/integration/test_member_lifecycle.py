@@ -206,7 +206,7 @@ async def test_coverage_and_monthly_statistics(svc: Service) -> None:
     assert r.status_code == 200, r.text
     cov = r.json()
     assert cov["total_members"] == 4 and cov["migrant_members"] == 2 and cov["migrant_share"] == 0.5
-    assert cov["by_district"] == [{"key": district, "label": None, "members": 4}]
+    assert cov["by_district"] == [{"key": district, "label": f"{district}区", "members": 4}]
     assert cov["branches_per_district"] == {district: 2}
     assert [(x["branch_id"], x["members"]) for x in cov["by_branch"]] == [(a, 3), (b, 1)]
     assert {x["key"]: x["members"] for x in cov["by_industry"]} == {"construction": 3, "retail": 1}

@@ -101,7 +101,15 @@ async def coverage(
         query = query.order_by(order if order is not None else sa.desc(count), *cols).limit(limit)
         return list(await session.execute(query))
 
-    by_district = await grouped(members.c.district, order=members.c.district)
+    by_district = list(
+        await session.execute(
+            sa.select(members.c.district, districts.c.name, count)
+            .select_from(members.outerjoin(districts, members.c.district == districts.c.code))
+            .where(*scope)
+            .group_by(members.c.district, districts.c.name)
+            .order_by(members.c.district)
+        )
+    )
     by_industry = await grouped(members.c.industry)
     by_type = await grouped(members.c.employment_type)
     branch_rows = await session.execute(

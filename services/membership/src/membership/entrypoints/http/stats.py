@@ -30,7 +30,9 @@ async def coverage(
     labels = {t.value: zh for t, zh in EMPLOYMENT_TYPE_LABELS.items()}
     return {
         **data,
-        "by_district": [{"key": r.district, "members": r.members} for r in data["by_district"]],
+        "by_district": [
+            {"key": r.district, "label": r.name, "members": r.members} for r in data["by_district"]
+        ],
         "by_branch": data["by_branch"],
         "by_industry": [
             {"key": r.industry, "label": INDUSTRIES.get(r.industry), "members": r.members}
