@@ -36,7 +36,7 @@ bench: bootstrap
 
 contracts: bootstrap
 	$(UV) run python -m unionfed_events.schemas export
-	$(UV) run unionfed asyncapi --out docs/asyncapi
+	$(UV) run unionfed api-docs --out docs
 
 contracts-check: bootstrap
 	$(UV) run python -m unionfed_events.schemas check

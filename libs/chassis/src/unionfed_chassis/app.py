@@ -110,7 +110,7 @@ def _add_platform_routes(app: FastAPI, runtime: Runtime, definition: ServiceDefi
         version=definition.version,
         description=definition.description,
     )
-    app.state.asyncapi = spec  # `unionfed asyncapi` exports it without starting the service
+    app.state.asyncapi = spec  # `unionfed api-docs` exports it without starting the service
 
     @app.get("/health/live", tags=["platform"])
     async def live() -> dict[str, str]:

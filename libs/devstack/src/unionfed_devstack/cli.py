@@ -274,23 +274,29 @@ def events_tail(
         raise _no_broker(bootstrap, exc) from exc
 
 
-@app.command()
-def asyncapi(
-    out: str = typer.Option("docs/asyncapi", "--out", help="Folder for <service>.json (AsyncAPI 3)."),
+@app.command("api-docs")
+def api_docs(
+    out: str = typer.Option(
+        "docs", "--out", help="Folder; writes asyncapi/<service>.json and openapi/<service>.json."
+    ),
 ) -> None:
-    """Export each service's AsyncAPI document, generated from its code, without starting it."""
+    """Export each service's AsyncAPI 3 and OpenAPI documents, generated from its code, without starting it."""
     import importlib
+    import json
     from pathlib import Path
 
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
     for spec in SERVICES:
         module_name, _, attr = spec.app.partition(":")
         service_app = getattr(importlib.import_module(module_name), attr)
-        document = service_app.state.asyncapi.to_specification().to_json()
-        target = folder / f"{spec.name}.json"
-        target.write_text(document + "\n", encoding="utf-8")
-        console.print(f"[green]✓[/] {target}")
+        documents = {
+            "asyncapi": service_app.state.asyncapi.to_specification().to_json(),
+            "openapi": json.dumps(service_app.openapi(), ensure_ascii=False, indent=2),
+        }
+        for kind, document in documents.items():
+            target = Path(out) / kind / f"{spec.name}.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(document + "\n", encoding="utf-8")
+            console.print(f"[green]✓[/] {target}")
 
 
 REPLAY_HELP = (
