@@ -288,14 +288,15 @@ def api_docs(
     for spec in SERVICES:
         module_name, _, attr = spec.app.partition(":")
         service_app = getattr(importlib.import_module(module_name), attr)
-        documents = {
-            "asyncapi": service_app.state.asyncapi.to_specification().to_json(),
-            "openapi": json.dumps(service_app.openapi(), ensure_ascii=False, indent=2),
+        documents = {  # sorted keys: FastStream's channel order varies between runs
+            "asyncapi": json.loads(service_app.state.asyncapi.to_specification().to_json()),
+            "openapi": service_app.openapi(),
         }
         for kind, document in documents.items():
             target = Path(out) / kind / f"{spec.name}.json"
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(document + "\n", encoding="utf-8")
+            text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
+            target.write_text(text + "\n", encoding="utf-8")
             console.print(f"[green]✓[/] {target}")
 
 
