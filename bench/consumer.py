@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from unionfed_chassis.consumer import Delivery, EventConsumer
 from unionfed_chassis.db import UnitOfWork, make_engine, make_session_factory
 from unionfed_chassis.kafka import make_producer
+from unionfed_chassis.runtime import tune_gc
 from unionfed_chassis.settings import ServiceSettings
 from unionfed_events import Envelope
 from unionfed_events.membership import MemberJoined
@@ -96,6 +97,8 @@ async def run(srv: Servers, parts: Sequence[str] = ("chassis", "bare", "plain"))
         kafka_bootstrap_servers=srv.kafka_bootstrap,
         kafka_enable_idempotence=srv.idempotence,
     )
+    # What Runtime.start does in a service; process-wide, so the bare subscriber gets it too.
+    tune_gc(settings.gc_gen0_threshold)
     chassis = await _chassis(srv, settings, topic) if "chassis" in parts else Meter(1, "")
     bare = await _bare(srv, topic) if "bare" in parts else Meter(1, "")
     plain = await _plain(srv, topic) if "plain" in parts else Meter(1, "")

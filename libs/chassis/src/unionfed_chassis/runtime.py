@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -22,6 +23,25 @@ from .relay import OutboxRelay
 from .settings import ServiceSettings
 
 log = logging.getLogger("unionfed.runtime")
+
+
+_gc_tuned = False
+
+
+def tune_gc(gen0_threshold: int) -> None:
+    """Fewer, cheaper garbage collections for a process that allocates per event.
+
+    Python's default collects the young generation every 700 allocations, and every collection
+    walks the long-lived objects of the app (modules, models, pools) again: about a quarter of a
+    busy consumer's CPU. Freezing what exists at start-up takes those out of every collection;
+    a larger young generation collects less often. Each service is its own process, so this
+    process-wide setting is the service's alone."""
+    global _gc_tuned
+    if gen0_threshold <= 0 or _gc_tuned:
+        return
+    _gc_tuned = True  # once: a test process starting many apps must not freeze their garbage
+    gc.freeze()
+    gc.set_threshold(gen0_threshold, 20, 20)
 
 
 @dataclass
@@ -80,6 +100,7 @@ class Runtime:
                     await uow.rollback()
 
     async def start(self, migrations: Path | None) -> None:
+        tune_gc(self.settings.gc_gen0_threshold)
         if migrations is not None and self.settings.run_migrations:
             sync_url = self.settings.database_url
             await asyncio.to_thread(run_migrations, migrations, sync_url)

@@ -52,6 +52,10 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(3, description="Tries of a failing event before it is dead-lettered")
     consumers_enabled: bool = True
 
+    gc_gen0_threshold: int = Field(
+        20_000, description="Allocations between young-generation collections; 0 keeps Python's default"
+    )
+
     idempotency_ttl_hours: int = 24
     inbox_retention_days: int = Field(30, description="How long consumed event ids are remembered")
 
