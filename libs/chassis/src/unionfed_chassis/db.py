@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,18 +59,9 @@ class UnitOfWork:
     ) -> Envelope:
         """Stage an event for the outbox. `also_to_districts` copies it (same id) to other
         district topics, e.g. a transfer is announced to both the old and the new district."""
-        envelope = Envelope.wrap(
-            event,
-            source=self.source,
-            district=district,
-            branch=branch,
-            sequence=sequence,
-            **_lineage(caused_by),
-        )
         targets = [topics.events_topic(self.domain, district)]
         targets += [topics.district_events(self.domain, d) for d in also_to_districts if d != district]
-        self.staged.append(OutgoingEvent(envelope, targets))
-        return envelope
+        return self._stage(targets, event, district, branch, sequence, caused_by)
 
     def send_to(
         self,
@@ -81,10 +73,26 @@ class UnitOfWork:
         caused_by: Envelope | None = None,
     ) -> Envelope:
         """Stage an event for a specific topic (e.g. a reply on a district's replies topic)."""
+        return self._stage([topic], event, district, branch, None, caused_by)
+
+    def _stage(
+        self,
+        targets: Sequence[str],
+        event: Event,
+        district: str | None,
+        branch: str | None,
+        sequence: int | None,
+        caused_by: Envelope | None,
+    ) -> Envelope:
         envelope = Envelope.wrap(
-            event, source=self.source, district=district, branch=branch, **_lineage(caused_by)
+            event,
+            source=self.source,
+            district=district,
+            branch=branch,
+            sequence=sequence,
+            **_lineage(caused_by),
         )
-        self.staged.append(OutgoingEvent(envelope, [topic]))
+        self.staged.append(OutgoingEvent(envelope, targets))
         return envelope
 
     async def flush_events(self) -> None:
@@ -92,8 +100,8 @@ class UnitOfWork:
             return
         rows = [outbox_row(o.envelope, t) for o in self.staged for t in o.topics]
         await self.session.execute(sa.insert(outbox), rows)
-        for o in self.staged:
-            EVENTS_STAGED.labels(type=o.envelope.type).inc()
+        for ce_type, count in Counter(o.envelope.type for o in self.staged).items():
+            EVENTS_STAGED.labels(type=ce_type).inc(count)
         self.staged.clear()
 
     async def commit(self) -> None:
