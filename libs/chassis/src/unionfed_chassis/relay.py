@@ -36,10 +36,13 @@ _FETCH = "SELECT id, topic, key, header_names, header_values, payload FROM outbo
 
 @dataclass
 class InFlight:
-    ids: list[int]
-    last_id: int
+    ids: list[int]  # in id order
     sends: list[Awaitable[Any]]
     topics: Counter[str]
+
+    @property
+    def last_id(self) -> int:
+        return self.ids[-1]
 
 
 class OutboxRelay:
@@ -141,7 +144,7 @@ class OutboxRelay:
         send = self.producer.send
         sends = [await send(**record_from_row(row)) for row in rows]
         ids = [row["id"] for row in rows]
-        return InFlight(ids=ids, last_id=ids[-1], sends=sends, topics=Counter(row["topic"] for row in rows))
+        return InFlight(ids=ids, sends=sends, topics=Counter(row["topic"] for row in rows))
 
     async def _settle(self, deleter: asyncpg.Connection, in_flight: InFlight) -> None:
         """Wait for the broker's acknowledgements, then delete the rows. A failure raises and
