@@ -27,6 +27,9 @@ from .servers import Servers
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
 PARTITIONS = 4
 
+# A pre-serialised Kafka record: topic, key, headers, value.
+Message = tuple[str, bytes | None, list[tuple[str, bytes]], bytes]
+
 
 @dataclass
 class Result:

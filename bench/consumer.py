@@ -91,12 +91,7 @@ async def run(srv: Servers, parts: Sequence[str] = ("chassis", "bare", "plain"))
     topic = f"unionfed.d.{district}.membership.events"
     await create_topics(srv, [topic])
     await _fill(srv, topic, district)
-    settings = ServiceSettings(
-        service_name="bench-consumer",
-        database_url=await fresh_database(srv, "consumer"),
-        kafka_bootstrap_servers=srv.kafka_bootstrap,
-        kafka_enable_idempotence=srv.idempotence,
-    )
+    settings = srv.settings("bench-consumer", await fresh_database(srv, "consumer"))
     # What Runtime.start does in a service; process-wide, so the bare subscriber gets it too.
     tune_gc(settings.gc_gen0_threshold)
     chassis = await _chassis(srv, settings, topic) if "chassis" in parts else Meter(1, "")

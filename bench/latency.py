@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from unionfed_chassis.consumer import Delivery, EventConsumer
 from unionfed_chassis.db import UnitOfWork
 from unionfed_chassis.runtime import Runtime
-from unionfed_chassis.settings import ServiceSettings
 from unionfed_events.membership import MemberJoined
 
 from .common import (
@@ -48,12 +47,7 @@ async def run(srv: Servers) -> Result:
     result = Result(f"latency: emit -> handler at {RATE} events/s for {MEASURE_SECONDS:.0f}s", [])
     district = bench_districts(unique_name("l").split("_")[1])[0]
     await create_topics(srv, district_topics([district]))
-    settings = ServiceSettings(
-        service_name=unique_name("bench-latency"),
-        database_url=await fresh_database(srv, "latency"),
-        kafka_bootstrap_servers=srv.kafka_bootstrap,
-        kafka_enable_idempotence=srv.idempotence,
-    )
+    settings = srv.settings(unique_name("bench-latency"), await fresh_database(srv, "latency"))
     recorder = Recorder()
     consumer = EventConsumer(
         settings.service_name,

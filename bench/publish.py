@@ -17,11 +17,11 @@ from unionfed_chassis.context import child_traceparent
 from unionfed_chassis.db import outbox_row
 from unionfed_chassis.kafka import make_producer
 from unionfed_chassis.relay import record_from_row
-from unionfed_chassis.settings import ServiceSettings
 from unionfed_events import Envelope, topics
 from unionfed_events.membership import MemberJoined
 
 from .common import (
+    Message,
     Result,
     bench_districts,
     create_topics,
@@ -38,8 +38,6 @@ EVENTS = 100_000
 TARGET = 0.8
 SOURCE = "/unionfed/bench-publish"
 
-Message = tuple[str, bytes | None, list[tuple[str, bytes]], bytes]
-
 
 async def run(srv: Servers) -> Result:
     result = Result(f"publish path: {EVENTS:,} MemberJoined events", [])
@@ -51,11 +49,7 @@ async def run(srv: Servers) -> Result:
     messages = [_serialise(event, district) for event, district in events]
     chassis_events = [(e, chassis_districts[districts.index(d)]) for e, d in events]
 
-    settings = ServiceSettings(
-        service_name="bench-publish",
-        kafka_bootstrap_servers=srv.kafka_bootstrap,
-        kafka_enable_idempotence=srv.idempotence,
-    )
+    settings = srv.settings("bench-publish")
     rows = [_outbox_row(event, district) for event, district in chassis_events]
     raw_seconds = await _timed(raw_producer(srv), "raw aiokafka send", lambda p: _send_raw(p, messages))
     relay_seconds = await _timed(

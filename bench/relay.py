@@ -12,6 +12,7 @@ from unionfed_chassis.relay import OutboxRelay
 from unionfed_chassis.settings import ServiceSettings
 
 from .common import (
+    Message,
     Result,
     bench_districts,
     count_delivered,
@@ -31,8 +32,6 @@ CHUNK = 5_000
 TARGET = 0.3
 RAW_SUFFIX = ".raw"
 
-Message = tuple[str, bytes | None, list[tuple[str, bytes]], bytes]
-
 
 async def run(srv: Servers) -> Result:
     result = Result(f"relay: drain {EVENTS:,} committed outbox rows", [])
@@ -41,12 +40,7 @@ async def run(srv: Servers) -> Result:
     names = district_topics(districts)
     await create_topics(srv, names + [n + RAW_SUFFIX for n in names])
     url = await fresh_database(srv, "relay")
-    settings = ServiceSettings(
-        service_name="bench-relay",
-        database_url=url,
-        kafka_bootstrap_servers=srv.kafka_bootstrap,
-        kafka_enable_idempotence=srv.idempotence,
-    )
+    settings = srv.settings("bench-relay", url)
     insert_seconds = await _commit_backlog(settings, districts)
     result.add("backlog committed (not timed)", insert_seconds, "s", f"{EVENTS:,} rows via UnitOfWork.emit")
     messages = await _load_messages(settings.asyncpg_dsn)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
+from unionfed_chassis.settings import ServiceSettings
 from unionfed_chassis.tables import create_chassis_tables
 from unionfed_devstack._util import free_port
 from unionfed_devstack.broker import EmbeddedBroker
@@ -30,6 +31,15 @@ class Servers:
     kafka_bootstrap: str
     idempotence: bool  # False on Tansu, which rejects idempotent producers
     description: str
+
+    def settings(self, service_name: str, database_url: str | None = None) -> ServiceSettings:
+        """Chassis settings pointing at these servers (the database only when given)."""
+        settings = ServiceSettings(
+            service_name=service_name,
+            kafka_bootstrap_servers=self.kafka_bootstrap,
+            kafka_enable_idempotence=self.idempotence,
+        )
+        return settings.model_copy(update={"database_url": database_url}) if database_url else settings
 
 
 @contextmanager
