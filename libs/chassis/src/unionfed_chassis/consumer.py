@@ -61,7 +61,7 @@ class Delivery:
 Handler = Callable[[UnitOfWork, list[Delivery]], Awaitable[None]]
 
 _INBOX_INSERT = sa.text(
-    "INSERT INTO inbox (consumer, event_id) SELECT :consumer, unnest(CAST(:ids AS uuid[])) "
+    "INSERT INTO inbox (consumer, event_id) SELECT :consumer, unnest(CAST(:ids AS text[])) "
     "ON CONFLICT DO NOTHING RETURNING event_id"
 )
 
@@ -236,13 +236,14 @@ class EventConsumer:
 
     async def _claim(self, session: AsyncSession, deliveries: list[Delivery]) -> list[Delivery]:
         """Insert inbox rows; return the deliveries not seen before, in their original order."""
-        ids = list(dict.fromkeys(d.envelope.id for d in deliveries))
+        ids = list(dict.fromkeys(str(d.envelope.id) for d in deliveries))
         result = await session.execute(_INBOX_INSERT, {"consumer": self.name, "ids": ids})
         new_ids = set(result.scalars())
         fresh, seen = [], set()
         for d in deliveries:
-            if d.envelope.id in new_ids and d.envelope.id not in seen:
-                seen.add(d.envelope.id)
+            event_id = str(d.envelope.id)
+            if event_id in new_ids and event_id not in seen:
+                seen.add(event_id)
                 fresh.append(d)
         if len(fresh) < len(deliveries):
             EVENTS_DUPLICATE.labels(consumer=self.name).inc(len(deliveries) - len(fresh))

@@ -32,7 +32,23 @@ def get_principal(
     """Every officer endpoint depends on this; without a valid bearer token it answers 401."""
     if credentials is None:
         raise AuthError("missing bearer token; get one with `unionfed token --role ...`")
-    return verify_token(credentials.credentials, runtime.settings.jwt_secret, runtime.settings.jwt_issuer)
+    return _verify(runtime, credentials.credentials)
+
+
+def verified_principal(runtime: Runtime, authorization: str | None) -> Principal | None:
+    """The identity an `Authorization: Bearer …` header proves, or None (no header, bad token).
+    For middleware that must know who is calling without refusing anyone itself."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    try:
+        return _verify(runtime, token.strip())
+    except AuthError:
+        return None
+
+
+def _verify(runtime: Runtime, token: str) -> Principal:
+    return verify_token(token, runtime.settings.jwt_secret, runtime.settings.jwt_issuer)
 
 
 def public() -> None:
