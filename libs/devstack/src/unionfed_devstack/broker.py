@@ -24,8 +24,6 @@ from ._util import die_with_parent, port_is_free, port_owner, run_sync, tail
 if TYPE_CHECKING:
     from unionfed_events.topics import TopicSpec
 
-TOPIC_ALREADY_EXISTS = 36
-
 
 class BrokerError(RuntimeError):
     """The embedded broker could not be started; the message says what to do."""
@@ -174,26 +172,10 @@ async def describe_partitions(bootstrap: str, topics: list[str]) -> dict[str, in
 
 async def ensure_topics(bootstrap: str, specs: list[TopicSpec], replication: int = 1) -> list[str]:
     """Create the topics of `specs` that are missing; returns the names created."""
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from unionfed_chassis.topic_admin import TopicAdminError
+    from unionfed_chassis.topic_admin import ensure_topics as create_missing
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
     try:
-        existing = set(await admin.list_topics())
-        missing = [s for s in specs if s.name not in existing]
-        if not missing:
-            return []
-        response = await admin.create_topics(
-            [NewTopic(s.name, num_partitions=s.partitions, replication_factor=replication) for s in missing]
-        )
-        created, failed = [], []
-        for topic, code, *rest in response.topic_errors:
-            if code == 0:
-                created.append(topic)
-            elif code != TOPIC_ALREADY_EXISTS:  # a concurrent creator won the race: fine
-                failed.append(f"{topic}: error {code} {rest[0] if rest else ''}".strip())
-        if failed:
-            raise BrokerError("could not create topics: " + "; ".join(failed))
-        return created
-    finally:
-        await admin.close()
+        return await create_missing(bootstrap, specs, replication)
+    except TopicAdminError as exc:
+        raise BrokerError(str(exc)) from exc

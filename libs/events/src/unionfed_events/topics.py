@@ -86,6 +86,8 @@ def events_topic(domain: str, district: str | None) -> str:
 class TopicSpec:
     name: str
     partitions: int = DEFAULT_PARTITIONS
+    # Topic configs set at creation, e.g. a short retention.ms for topics carrying full ID numbers.
+    configs: tuple[tuple[str, str], ...] = ()
 
 
 def platform_topics(districts: list[str], consumer_groups: list[str] = ()) -> list[TopicSpec]:  # type: ignore[assignment]
