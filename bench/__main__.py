@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 
-from . import consumer, import_, latency, memory, publish, relay
+from . import consumer, http, import_, latency, memory, publish, relay
 from .common import Result, console
 from .servers import Servers, servers
 
@@ -20,6 +20,7 @@ BENCHES: dict[str, Callable[[Servers], Awaitable[Result]]] = {
     "consumer": consumer.run,
     "memory": memory.run,
     "import": import_.run,
+    "http": http.run,
 }
 
 
