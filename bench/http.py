@@ -271,12 +271,21 @@ local function national_id(n)
   return first17 .. string.sub(checks, k, k)
 end
 
+local function name(n)
+  local letters = ""
+  for _ = 1, 6 do
+    letters = letters .. string.char(97 + n %% 26)
+    n = math.floor(n / 26)
+  end
+  return "Bench " .. string.upper(string.sub(letters, 1, 1)) .. string.sub(letters, 2)
+end
+
 request = function()
   counter = counter + 1
   local n = base + counter
   local body = string.format(
-    '{"branch_id":"%s","name":"Bench %%d","national_id":"%%s","phone":"139%%08d",' ..
-    '"employer":"Bench Co","employment_type":"regular"}', n, national_id(n), n %% 100000000)
+    '{"branch_id":"%s","name":"%%s","national_id":"%%s","phone":"139%%08d",' ..
+    '"employer":"Bench Co","employment_type":"regular"}', name(n), national_id(n), n %% 100000000)
   return wrk.format("POST", "/applications", {["Content-Type"] = "application/json"}, body)
 end
 """

@@ -17,7 +17,7 @@ PageNo = Annotated[int, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
 
 
-def get_vault(request: Request) -> NationalIdVault:
+async def get_vault(request: Request) -> NationalIdVault:
     vault: NationalIdVault = request.app.state.vault
     return vault
 
