@@ -32,13 +32,7 @@ format: bootstrap
 	$(UV) run ruff format .
 
 bench: bootstrap
-	@command -v wrk >/dev/null 2>&1 || { \
-	  echo "bench: installing wrk (the HTTP bench's load generator) with apt-get"; \
-	  { command -v apt-get >/dev/null 2>&1 && \
-	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq wrk >/dev/null 2>&1 || \
-	    { $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq >/dev/null 2>&1 && \
-	      $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq wrk >/dev/null 2>&1; }; } || \
-	  echo "bench: could not install wrk (no apt-get or no permission): install it by hand; the HTTP bench is skipped without it"; }
+	@command -v wrk >/dev/null 2>&1 || bash bench/install_wrk.sh
 	$(UV) run python -m bench $(ARGS)
 
 contracts: bootstrap
