@@ -70,9 +70,10 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware, engine_getter=lambda _scope: runtime.engine)
     app.add_middleware(RequestContextMiddleware)
+    # Platform routes first: a router tries routes in order, and probes come often.
+    _add_platform_routes(app, runtime, definition)
     for router in definition.routers:
         app.include_router(router)
-    _add_platform_routes(app, runtime, definition)
     return app
 
 
