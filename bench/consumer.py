@@ -45,7 +45,7 @@ from .common import (
 )
 from .servers import Servers, fresh_database, unique_name
 
-EVENTS = 100_000
+EVENTS = 50_000
 TARGET_VS_FASTSTREAM = 3.0
 TARGET_VS_MINIMAL = 0.8
 TIMEOUT = 120.0

@@ -35,7 +35,7 @@ from .common import (
 )
 from .servers import Servers, unique_name
 
-EVENTS = 100_000
+EVENTS = 50_000
 TARGET = 0.8
 SOURCE = "/unionfed/bench-publish"
 

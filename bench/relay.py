@@ -29,7 +29,7 @@ from .common import (
 )
 from .servers import Servers, fresh_database, unique_name
 
-EVENTS = 100_000
+EVENTS = 50_000
 CHUNK = 5_000
 TARGET = 0.8
 RAW_SUFFIX = ".raw"
