@@ -186,9 +186,9 @@ async def _sweep(label: str, send: Send, recorder: Recorder) -> dict[int, Window
     for events_per_s, seconds in SWEEP.items():
         await _steady(send, events_per_s, WARMUP_SECONDS, f"{label} {events_per_s:,}/s warm-up")
         start = time.time()
-        sent = await _steady(send, events_per_s, seconds, f"{label} {events_per_s:,}/s")
+        sent, elapsed = await _steady(send, events_per_s, seconds, f"{label} {events_per_s:,}/s")
         end = time.time()
-        window = Window(sent, seconds)
+        window = Window(sent, elapsed)
         with step(f"{label} {events_per_s:,}/s: waiting for the last events"):
             for _ in range(150):  # 30 s at most
                 if len(recorder.between(start, end)) >= sent:
@@ -199,8 +199,9 @@ async def _sweep(label: str, send: Send, recorder: Recorder) -> dict[int, Window
     return windows
 
 
-async def _steady(send: Send, events_per_s: int, seconds: float, label: str) -> int:
-    """Send `events_per_s` for `seconds` on an absolute schedule; returns how many were sent."""
+async def _steady(send: Send, events_per_s: int, seconds: float, label: str) -> tuple[int, float]:
+    """Send `events_per_s` for `seconds` on an absolute schedule; returns how many were sent
+    and how long that took (longer than `seconds` when the sender could not keep up)."""
     total = int(events_per_s * seconds)
     sent = 0
     with progress() as bar:
@@ -215,4 +216,4 @@ async def _steady(send: Send, events_per_s: int, seconds: float, label: str) -> 
             await send(n)
             sent += n
             bar.update(task, completed=sent)
-    return sent
+    return sent, time.perf_counter() - started
