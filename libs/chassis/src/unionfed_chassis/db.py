@@ -23,8 +23,10 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     # trips that doubled a member lookup. A connection the server dropped fails its next statement
     # instead; SQLAlchemy then discards every pooled connection of that age, and pool_recycle
     # bounds how long an idle one is kept.
+    # No overflow: an overflow connection is closed when it is checked in, so under a burst wider
+    # than the pool every request paid for a new PostgreSQL connection. A burst waits instead.
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, hide_parameters=True
+        url, pool_size=pool_size, max_overflow=0, pool_recycle=1800, hide_parameters=True
     )
 
 
