@@ -11,9 +11,9 @@ import re
 import secrets
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,10 @@ from .servers import Servers, asyncpg_dsn, fresh_database
 CONNECTIONS = 16
 THREADS = 2
 WARMUP_SECONDS = 1
-SECONDS = 5
+# Service and floor alternate in short rounds: load from other work on the machine then falls on
+# both alike instead of on whichever ran during a spike.
+ROUNDS = 3
+SECONDS = 3
 MEMBERS = 2_000
 BRANCH = "bench-http"
 
@@ -45,12 +48,28 @@ class Probe:
     script: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Figures:
-    requests_per_s: float
-    p99_ms: float
-    cpu_ms_per_request: float
-    errors: int  # non-2xx answers and socket errors
+    """Sums over the rounds of one app on one path."""
+
+    requests: int = 0
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    errors: int = 0  # non-2xx answers and socket errors
+    p99s_ms: list[float] = field(default_factory=list)
+
+    @property
+    def requests_per_s(self) -> float:
+        return self.requests / self.seconds if self.seconds else float("nan")
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return self.cpu_seconds * 1000 / self.requests if self.requests else float("nan")
+
+    @property
+    def p99_ms(self) -> float:
+        """The median round's p99."""
+        return sorted(self.p99s_ms)[len(self.p99s_ms) // 2] if self.p99s_ms else float("nan")
 
 
 def probes(member_id: str) -> list[Probe]:
@@ -69,7 +88,10 @@ def public_join() -> Probe:
 
 
 async def run(srv: Servers) -> Result:
-    result = Result(f"HTTP: wrk, {CONNECTIONS} connections, {SECONDS}s per path and app", [])
+    result = Result(
+        f"HTTP: wrk, {CONNECTIONS} connections, {ROUNDS} interleaved rounds of {SECONDS}s per path and app",
+        [],
+    )
     if shutil.which("wrk") is None:
         result.add("skipped", "wrk not found", "", "`make bench` installs it (apt-get install wrk)")
         return result
@@ -91,12 +113,11 @@ async def run(srv: Servers) -> Result:
         async with _service("membership.main:app", env, "/health/ready") as (service_port, service_pid):
             member_id = await _seed(service_port, token)
             async with _service("bench.http_floor:app", env, "/health/live") as (floor_port, floor_pid):
-                for invocation, probe in enumerate(probes(member_id)):
-                    service = await _measure(
-                        probe, service_port, service_pid, token, Path(tmp), invocation * 2
-                    )
-                    floor = await _measure(probe, floor_port, floor_pid, token, Path(tmp), invocation * 2 + 1)
-                    _report(result, probe, service, floor)
+                apps = {"service": (service_port, service_pid), "floor": (floor_port, floor_pid)}
+                runner = _Wrk(token, Path(tmp))
+                for probe in probes(member_id):
+                    figures = await runner.compare(probe, apps)
+                    _report(result, probe, figures["service"], figures["floor"])
     return result
 
 
@@ -113,6 +134,13 @@ def _report(result: Result, probe: Probe, service: Figures, floor: Figures) -> N
         f"{floor.cpu_ms_per_request:.2f} ms/request{errors}",
     )
     result.add(f"  ratio {probe.label}", ratio, "", ratio_note(ratio, probe.target))
+    # Less sensitive to other work on the machine than requests/s: what one request costs each.
+    result.add(
+        f"  CPU per request floor/service, {probe.label}",
+        floor.cpu_ms_per_request / service.cpu_ms_per_request,
+        "",
+        "informational",
+    )
 
 
 @asynccontextmanager
@@ -178,25 +206,41 @@ def _token(secret: str) -> str:
     return issue_token(secret, role="federation_admin", subject="bench-http")
 
 
-async def _measure(probe: Probe, port: int, pid: int, token: str, tmp: Path, invocation: int) -> Figures:
-    args = ["-t", str(THREADS), "-c", str(CONNECTIONS), "--latency"]
-    if probe.authorised:
-        args += ["-H", f"Authorization: Bearer {token}"]
-    if probe.script is not None:
-        script = tmp / f"{invocation}.lua"
-        script.write_text(probe.script)
-        args += ["-s", str(script)]
-    url = f"http://127.0.0.1:{port}{probe.path}"
-    which = "service" if invocation % 2 == 0 else "floor"
-    with step(f"{probe.label}: {which}, warm-up"):
-        await _wrk([*args, "-d", f"{WARMUP_SECONDS}s", url, "--", str(invocation * 2)])
-    cpu = _cpu_seconds(pid)
-    with step(f"{probe.label}: {which}, {SECONDS}s"):
-        output = await _wrk([*args, "-d", f"{SECONDS}s", url, "--", str(invocation * 2 + 1)])
-    cpu = _cpu_seconds(pid) - cpu
-    figures = _parse(output, cpu)
-    console.print(f"[dim]  {probe.label} ({which}): {figures.requests_per_s:,.0f} req/s")
-    return figures
+class _Wrk:
+    """Runs wrk; every run gets its own number, so the join's script never repeats a person."""
+
+    def __init__(self, token: str, tmp: Path) -> None:
+        self.token = token
+        self.tmp = tmp
+        self.runs = 0
+
+    async def compare(self, probe: Probe, apps: dict[str, tuple[int, int]]) -> dict[str, Figures]:
+        figures = {name: Figures() for name in apps}
+        for name, (port, _) in apps.items():
+            with step(f"{probe.label}: {name}, warm-up"):
+                await self.run(probe, port, WARMUP_SECONDS)
+        for round_no in range(1, ROUNDS + 1):
+            for name, (port, pid) in apps.items():
+                with step(f"{probe.label}: {name}, round {round_no} of {ROUNDS}"):
+                    cpu = _cpu_seconds(pid)
+                    output = await self.run(probe, port, SECONDS)
+                    _add(figures[name], output, _cpu_seconds(pid) - cpu)
+        console.print(
+            f"[dim]  {probe.label}: "
+            + ", ".join(f"{name} {f.requests_per_s:,.0f} req/s" for name, f in figures.items())
+        )
+        return figures
+
+    async def run(self, probe: Probe, port: int, seconds: int) -> str:
+        self.runs += 1
+        args = ["-t", str(THREADS), "-c", str(CONNECTIONS), "--latency", "-d", f"{seconds}s"]
+        if probe.authorised:
+            args += ["-H", f"Authorization: Bearer {self.token}"]
+        if probe.script is not None:
+            script = self.tmp / "probe.lua"
+            script.write_text(probe.script)
+            args += ["-s", str(script)]
+        return await _wrk([*args, f"http://127.0.0.1:{port}{probe.path}", "--", str(self.runs)])
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -215,28 +259,21 @@ async def _wrk(args: list[str]) -> str:
     return text
 
 
-def _parse(output: str, cpu_seconds: float) -> Figures:
-    def number(pattern: str, default: float | None = None, cast: Callable[[str], float] = float) -> float:
-        match = re.search(pattern, output)
-        if match is None:
-            if default is None:
-                raise RuntimeError(f"cannot read {pattern!r} in wrk's output:\n{output}")
-            return default
-        return cast(match.group(1))
-
-    requests = number(r"(\d+) requests in")
+def _add(figures: Figures, output: str, cpu_seconds: float) -> None:
+    """Add one wrk run's output (and the server's CPU seconds during it) to `figures`."""
+    done = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)\b", output)
+    if done is None:
+        raise RuntimeError(f"cannot read wrk's output:\n{output}")
+    scale = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
+    figures.requests += int(done.group(1))
+    figures.seconds += float(done.group(2)) * scale[done.group(3)]
+    figures.cpu_seconds += cpu_seconds
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", output)
-    p99_ms = (
-        float(p99.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)] if p99 else float("nan")
-    )
+    if p99 is not None:
+        figures.p99s_ms.append(float(p99.group(1)) * scale[p99.group(2)] * 1000)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
-    errors = int(number(r"Non-2xx or 3xx responses: (\d+)", 0)) + socket_errors
-    return Figures(
-        requests_per_s=number(r"Requests/sec:\s+([\d.]+)"),
-        p99_ms=p99_ms,
-        cpu_ms_per_request=cpu_seconds * 1000 / requests if requests else float("nan"),
-        errors=errors,
-    )
+    figures.errors += (int(non_2xx.group(1)) if non_2xx else 0) + socket_errors
 
 
 # wrk runs LuaJIT (Lua 5.1: no integer division operator). Each wrk invocation passes its own
