@@ -42,7 +42,7 @@ def unknown_member(enum_cls: type[Enum], value: str) -> Enum:
     Kept out of the enum's own lookup tables: producers must still refuse the value."""
     member = _unknown_members.get((enum_cls, value))
     if member is None:
-        member = str.__new__(enum_cls, value)  # type: ignore[call-overload]
+        member = str.__new__(enum_cls, value)  # type: ignore[type-var]
         member._name_ = UNKNOWN_NAME
         member._value_ = value
         _unknown_members[(enum_cls, value)] = member
@@ -59,7 +59,7 @@ def reader_class(cls: type[E]) -> type[E]:
     """`cls` as a tolerant reader: unknown fields ignored, unknown enum values kept (module doc)."""
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {
-        "model_config": ConfigDict(**{**cls.model_config, "extra": "ignore"}),  # type: ignore[typeddict-item]
+        "model_config": ConfigDict(**{**cls.model_config, "extra": "ignore"}),
         "__module__": cls.__module__,
         "__qualname__": cls.__qualname__,
         "__doc__": cls.__doc__,

@@ -6,6 +6,8 @@ Layout (reasons in docs/architecture.md):
   unionfed.d.<district>.<domain>.replies   answers to those requests, correlated by correlationid
   unionfed.fed.<domain>.events             federation-level events (no single district)
   unionfed.dlq.<consumer-group>            dead letters of one consumer group
+  unionfed.retry.<consumer-group>          dead letters replayed to that group alone
+  unionfed.dlq-replays                     which dead letters were replayed, by whom, when (compacted)
 
 Everything a district owns starts with `unionfed.d.<district>.`, so one Kafka prefix ACL grants a
 district's branch systems exactly their district; each district topic scales on its own.
@@ -54,6 +56,15 @@ def dead_letter(group: str) -> str:
     return f"{PREFIX}.dlq.{group}"
 
 
+def retry(group: str) -> str:
+    """The topic `unionfed dlq replay` republishes a group's dead letters to; only that group reads it."""
+    return f"{PREFIX}.retry.{group}"
+
+
+DLQ_REPLAYS = f"{PREFIX}.dlq-replays"
+"""Replay records, keyed by group and dead letter (`unionfed_devstack.dead_letters`); compacted."""
+
+
 def district_template(domain: str, kind: str = "events") -> str:
     """A district topic with a `{district}` placeholder, for documents such as AsyncAPI."""
     if kind not in ("events", "inbound", "replies"):
@@ -99,6 +110,9 @@ def platform_topics(districts: list[str], consumer_groups: list[str] = ()) -> li
         specs.append(TopicSpec(district_inbound("membership", district)))
         specs.append(TopicSpec(district_replies("membership", district)))
     specs.extend(TopicSpec(dead_letter(g), partitions=1) for g in consumer_groups)
+    specs.extend(TopicSpec(retry(g), partitions=1) for g in consumer_groups)
+    if consumer_groups:
+        specs.append(TopicSpec(DLQ_REPLAYS, partitions=1, configs=(("cleanup.policy", "compact"),)))
     return specs
 
 
