@@ -110,10 +110,16 @@ def platform_topics(districts: list[str], consumer_groups: list[str] = ()) -> li
         specs.append(TopicSpec(district_inbound("membership", district)))
         specs.append(TopicSpec(district_replies("membership", district)))
     specs.extend(TopicSpec(dead_letter(g), partitions=1) for g in consumer_groups)
-    specs.extend(TopicSpec(retry(g), partitions=1) for g in consumer_groups)
-    if consumer_groups:
-        specs.append(TopicSpec(DLQ_REPLAYS, partitions=1, configs=(("cleanup.policy", "compact"),)))
+    specs.extend(replay_topics(consumer_groups))
     return specs
+
+
+def replay_topics(consumer_groups: list[str]) -> list[TopicSpec]:
+    """The groups' retry topics and the replay records, which a dead-letter replay writes to."""
+    if not consumer_groups:
+        return []
+    specs = [TopicSpec(retry(g), partitions=1) for g in consumer_groups]
+    return [*specs, TopicSpec(DLQ_REPLAYS, partitions=1, configs=(("cleanup.policy", "compact"),))]
 
 
 def parse_district(topic: str) -> str | None:
