@@ -4,6 +4,8 @@ the event is dead-lettered once with reason transient_exhausted; readiness says 
 from __future__ import annotations
 
 from prometheus_client import REGISTRY
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 from unionfed_chassis.runtime import is_ready
 from unionfed_devstack.testing import wait_for
 from unionfed_events import Envelope, topics
@@ -82,3 +84,39 @@ def _intersects(a: set[str], b: set[str]) -> bool:
 
 async def _has(db, group: str, ids: set[str]) -> bool:  # type: ignore[no-untyped-def]
     return ids <= await _applied(db, group)
+
+
+async def test_database_outage_is_retried_past_the_window_and_never_dead_lettered(
+    db, kafka, runtimes, make_consumer, make_event, district, group
+) -> None:
+    """The window bounds retries of an event that fails while the database answers; when the
+    database itself is unreachable, nothing is the event's fault: the partition waits."""
+    topic = topics.district_events("membership", district)
+    dlq = topics.dead_letter(group)
+    await kafka.create_topics(topic)
+    await kafka.create_topics(dlq, partitions=1)
+    consumer = make_consumer(group, [topic], transient_retry_seconds=0, max_retry_backoff=0.2)
+    await runtimes(db, [consumer])
+    working = consumer.session_factory
+    nowhere = create_async_engine("postgresql+asyncpg://postgres@127.0.0.1:1/nowhere", poolclass=NullPool)
+    consumer.session_factory = async_sessionmaker(nowhere, expire_on_commit=False)
+    event = Envelope.wrap(make_event("b-outage", district), source=SOURCE, district=district)
+    transient_before = metric("unionfed_events_failed_total", consumer=group, reason="transient")
+
+    async with kafka.tap(dlq, partitions=1) as tap:
+        await kafka.produce_envelope(topic, event, partition=2)
+        await wait_for(
+            lambda: (
+                metric("unionfed_events_failed_total", consumer=group, reason="transient") - transient_before
+                >= 5
+            ),
+            timeout=30,
+        )
+        assert consumer.health().startswith("retrying since")
+        consumer.session_factory = working  # the database is back
+        await wait_for(lambda: _has(db, group, {event.id}), timeout=30)
+        letters = await kafka.drain(tap)
+
+    assert letters == [], "an outage dead-letters nothing"
+    assert consumer.health() == "ok"
+    await nowhere.dispose()

@@ -205,6 +205,7 @@ class EventConsumer:
 
         async def on_batch(body: list[bytes], msg: KafkaMessage) -> None:
             try:
+                # FastStream types `consumer` as a commit/seek protocol; it is the AIOKafkaConsumer.
                 await self.process(msg.raw_message, msg.ack, msg.consumer)  # type: ignore[arg-type]
             except Exception:
                 # Not finished (e.g. a dead letter could not be sent): rewind to the batch's
