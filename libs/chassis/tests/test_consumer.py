@@ -7,7 +7,9 @@ import contextlib
 import dataclasses
 import itertools
 from datetime import datetime
+from typing import Any
 
+from aiokafka.structs import ConsumerRecord
 from prometheus_client import REGISTRY
 from unionfed_devstack.testing import wait_for
 from unionfed_events import Envelope, topics
@@ -339,3 +341,52 @@ async def test_failed_dead_letter_send_rewinds_the_batch(
     assert failures == [1]
     assert [(r.key, r.value) for r in letters] == [(b"k-poison", b"poison")]
     assert await counts(db, group) == (2, 2), "the re-read events were not applied twice"
+
+
+def _consumer_record(offset: int, headers: list[tuple[str, bytes | None]]) -> ConsumerRecord[bytes, bytes]:
+    return ConsumerRecord(
+        topic="t",
+        partition=0,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=None,
+        value=b"{}",
+        checksum=None,
+        serialized_key_size=0,
+        serialized_value_size=2,
+        headers=headers,  # type: ignore[arg-type]
+    )
+
+
+async def test_batch_parse_takes_the_fast_path_on_the_pinned_faststream() -> None:
+    """The chassis builds FastStream's batch message itself from two private attributes of its
+    parser (FastStream is pinned to 0.7.x for that): this fails when an upgrade changes them."""
+    from faststream.kafka.message import KafkaAckableMessage
+    from faststream.kafka.parser import AioKafkaBatchParser
+    from unionfed_chassis.consumer import _parse_batch
+
+    parser = AioKafkaBatchParser(msg_class=KafkaAckableMessage, regex=None)
+    kafka_consumer = object()
+    parser._setup(kafka_consumer)  # type: ignore[arg-type]  # what the subscriber does at start
+    records = (_consumer_record(7, [("ce_subject", b"\xff\xfe")]), _consumer_record(8, [("x", None)]))
+
+    async def no_fallback(_records: Any) -> Any:
+        raise AssertionError("fell back to FastStream's own parse")
+
+    no_fallback.__self__ = parser  # type: ignore[attr-defined]  # as a bound method has
+    message = await _parse_batch(records, no_fallback)
+    assert isinstance(message, KafkaAckableMessage)
+    assert message.raw_message is records and message.consumer is kafka_consumer
+    assert message.message_id == "7-8-0"
+
+    # The fallback (attributes changed shape) still works, on cleaned copies of the headers.
+    fallback = await _parse_batch(records, _plain(parser))
+    assert fallback.raw_message is records and fallback.consumer is kafka_consumer
+
+
+def _plain(parser: Any) -> Any:
+    async def parse(records: Any) -> Any:  # no __self__: like a parser whose attributes moved
+        return await parser.parse_batch(records)
+
+    return parse
