@@ -11,7 +11,7 @@ from unionfed_devstack.testing import wait_for
 from unionfed_events import Envelope, is_known, topics
 from unionfed_events.membership import BranchEstablished, BranchKind
 
-SOURCE = "/unionfed/branch-system"
+SOURCE = "/branch-systems/xuhui/b012"
 V2 = "org.unionfed.membership.BranchEstablished.v2"
 
 
@@ -34,10 +34,14 @@ async def test_v1_consumer_reads_newer_compatible_events_and_skips_v2(
 
     extra_field = env("b-extra", charter_url="https://example.org/charter", members_expected=40)
     new_enum = env("b-coop", kind="cooperative")
-    foreign_id = dataclasses.replace(env("b-foreign"), id="xuhui-branch-system/req/000042")
+    foreign_id = dataclasses.replace(env("b-foreign"), id="req-000042")
+    # Another branch system's own numbering: the same ce_id from another source is another event.
+    same_id_elsewhere = dataclasses.replace(
+        env("b-elsewhere"), id="req-000042", source="/branch-systems/xuhui/b099"
+    )
     v2 = dataclasses.replace(env("b-v2", kind="enterprise", legal_form="llc"), type=V2)
     plain = env("b-plain")
-    for envelope in (extra_field, new_enum, foreign_id, foreign_id, v2, plain):  # foreign id twice
+    for envelope in (extra_field, new_enum, foreign_id, foreign_id, same_id_elsewhere, v2, plain):
         await kafka.produce_envelope(topic, envelope, partition=0)
 
     consumer = make_consumer(group, [topic])
@@ -47,17 +51,19 @@ async def test_v1_consumer_reads_newer_compatible_events_and_skips_v2(
         letters = await kafka.drain(tap)
 
     assert letters == [], "nothing compatible is a dead letter"
-    assert await counts(db, group) == (4, 4)
-    seen = {d.envelope.id: d for d in consumer.seen}
-    assert set(seen) == {extra_field.id, new_enum.id, foreign_id.id, plain.id}, "the v1 handler saw them"
+    assert await counts(db, group) == (5, 4), "two events share the id req-000042"
+    seen = {(d.envelope.source, d.envelope.id): d for d in consumer.seen}
+    expected = [extra_field, new_enum, foreign_id, same_id_elsewhere, plain]
+    assert sorted(seen) == sorted((e.source, e.id) for e in expected), "the v1 handler saw each once"
+    seen_by_id = {d.envelope.id: d for d in consumer.seen}
     assert all(isinstance(d.event, BranchEstablished) for d in seen.values())
-    assert not hasattr(seen[extra_field.id].event, "charter_url")
-    kind = seen[new_enum.id].event.kind
+    assert not hasattr(seen_by_id[extra_field.id].event, "charter_url")
+    kind = seen_by_id[new_enum.id].event.kind
     assert isinstance(kind, BranchKind) and kind.value == "cooperative" and not is_known(kind)
-    assert is_known(seen[plain.id].event.kind)
+    assert is_known(seen_by_id[plain.id].event.kind)
     inbox = {r.event_id for r in await db.rows("SELECT event_id FROM inbox WHERE consumer = :c", c=group)}
-    assert "xuhui-branch-system/req/000042" in inbox
-    assert consumer.calls[foreign_id.id] == 1, "a non-UUID id deduplicates like any other"
+    assert {"/branch-systems/xuhui/b012 req-000042", "/branch-systems/xuhui/b099 req-000042"} <= inbox
+    assert consumer.calls["req-000042"] == 2, "once per source: the duplicate from b012 was skipped"
     assert metric("unionfed_events_skipped_total", consumer=group, type=V2) == 1
     assert metric("unionfed_events_dead_lettered_total", consumer=group) == 0
 

@@ -79,6 +79,19 @@ _INBOX_INSERT = sa.text(
 )
 
 
+OWN_SOURCE_PREFIX = "/unionfed/"
+
+
+def inbox_id(envelope: Envelope) -> str:
+    """The id the inbox deduplicates by. CloudEvents makes `source` + `id` unique, not `id` alone:
+    ids that branch systems choose may repeat from one system to the next, so theirs are
+    qualified by the source. Our own services' ids are UUIDv7, unique alone, and stay bare, as
+    the inbox rows written before foreign ids were accepted have them."""
+    if envelope.source.startswith(OWN_SOURCE_PREFIX):
+        return envelope.id
+    return f"{envelope.source} {envelope.id}"
+
+
 def is_transient(exc: BaseException) -> bool:
     """Errors that say 'try again later' rather than 'this event is bad'."""
     if isinstance(exc, OperationalError | InterfaceError | ConnectionError | OSError | asyncio.TimeoutError):
@@ -405,12 +418,12 @@ class EventConsumer:
 
     async def _claim(self, session: AsyncSession, deliveries: list[Delivery]) -> list[Delivery]:
         """Insert inbox rows; return the deliveries not seen before, in their original order."""
-        ids = list(dict.fromkeys(d.envelope.id for d in deliveries))
+        keys = [inbox_id(d.envelope) for d in deliveries]
+        ids = list(dict.fromkeys(keys))
         result = await session.execute(_INBOX_INSERT, {"consumer": self.name, "ids": ids})
         new_ids = set(result.scalars())
         fresh, seen = [], set()
-        for d in deliveries:
-            event_id = d.envelope.id
+        for d, event_id in zip(deliveries, keys, strict=True):
             if event_id in new_ids and event_id not in seen:
                 seen.add(event_id)
                 fresh.append(d)
