@@ -13,7 +13,9 @@ version it was built against, so it reads through a *reader class* of the event 
   treats an unknown member like any other value it has no rule for.
 
 Everything else is validated as the class declares it (types, required fields, constraints): a
-payload that fails is invalid for that type, which is what a dead letter is for. The reader class
+payload that fails is invalid for that type, which is what a dead letter is for. Known limits: a
+constraint loosened within a version is still enforced by older readers, and only top-level
+fields are covered (no event has nested models today; one that does needs readers for them too). The reader class
 is a subclass, so `isinstance(event, MemberJoined)` holds for what it returns.
 """
 
