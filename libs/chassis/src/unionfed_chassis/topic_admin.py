@@ -3,10 +3,20 @@ services that create a topic when the thing it belongs to is created (a district
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaClient
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError
+from aiokafka.protocol.metadata import MetadataRequest
 from unionfed_events.topics import TopicSpec
 
 TOPIC_ALREADY_EXISTS = 36
+# Kafka error codes a metadata request answers per topic.
+TOPIC_EXISTS = 0
+UNKNOWN_TOPIC = 3
+INVALID_TOPIC = 17
+TOPIC_NOT_AUTHORIZED = 29
 
 
 class TopicAdminError(RuntimeError):
@@ -41,3 +51,14 @@ def _new_topic(spec: TopicSpec, replication: int) -> NewTopic:
     return NewTopic(
         spec.name, num_partitions=spec.partitions, replication_factor=replication, topic_configs=configs
     )
+
+
+async def topic_errors(client: AIOKafkaClient, names: Iterable[str]) -> dict[str, int]:
+    """The error code the cluster answers for each topic (0: exists, UNKNOWN_TOPIC, INVALID_TOPIC,
+    TOPIC_NOT_AUTHORIZED, …), asked with auto-creation off so that asking creates nothing, even on
+    a broker that auto-creates the topics clients ask about."""
+    node = client.get_random_node()
+    if node is None:
+        raise KafkaConnectionError("no broker known to ask for topic metadata")
+    response = await client.send(node, MetadataRequest(list(names), allow_auto_topic_creation=False))
+    return {topic: code for code, topic, *_ in response.topics}
