@@ -91,7 +91,8 @@ def service_dsn(service: str, env: Mapping[str, str] | None = None) -> str:
     """The service's database as `unionfed run` gives it to the service: $DATABASE_URL if set,
     else the dev stack's server and the service's database."""
     env = os.environ if env is None else env
-    url = env.get("DATABASE_URL") or sqlalchemy_url(DevStack(env=env).pg_admin_url, _spec(service).database)
+    spec = _spec(service)
+    url = env.get("DATABASE_URL") or sqlalchemy_url(DevStack(env=env).pg_admin_url, spec.database)
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
