@@ -23,7 +23,7 @@ from prometheus_client import REGISTRY
 from unionfed_chassis.db import UnitOfWork, make_session_factory
 from unionfed_chassis.kafka import make_producer
 from unionfed_chassis.relay import OutboxRelay
-from unionfed_chassis.topic_admin import TOPIC_EXISTS, UNKNOWN_TOPIC, topic_errors
+from unionfed_chassis.topic_admin import TOPIC_EXISTS, UNKNOWN_TOPIC, TopicAdminError, topic_errors
 from unionfed_devstack.outbox import list_parked, retry_parked
 from unionfed_devstack.testing import wait_for
 from unionfed_events import topics
@@ -185,3 +185,11 @@ async def test_retry_sends_a_parked_row_once_its_topic_exists(
     assert tap.ids() == [str(envelope.id)]
     assert await list_parked(db.dsn) == []
     assert relay.parked == 1 and relay.published == 1
+
+
+def test_a_topic_creation_refusal_that_may_pass_is_retried_not_parked() -> None:
+    request_timed_out, not_controller, bad_replication = 7, 41, 38
+    assert TopicAdminError("busy", [request_timed_out, not_controller]).retriable
+    assert not TopicAdminError("refused", [bad_replication]).retriable
+    assert not TopicAdminError("mixed", [request_timed_out, bad_replication]).retriable
+    assert not TopicAdminError("no codes").retriable

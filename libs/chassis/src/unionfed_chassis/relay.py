@@ -138,6 +138,8 @@ class OutboxRelay:
                 )
             except Exception as exc:  # database gone, broker gone: keep trying, never drop rows
                 log.warning("outbox relay error, retrying in %.1fs: %s", self._backoff, exc)
+            if self._stopping:
+                break
             await asyncio.sleep(self._backoff)
             self._backoff = min(self._backoff * 2, self.max_backoff)
 
@@ -252,6 +254,8 @@ class OutboxRelay:
         try:
             await ensure_topics(self.bootstrap, [spec])
         except TopicAdminError as exc:
+            if exc.retriable:
+                raise  # the controller was busy or moving: back off and ask again
             return f"topic {topic} does not exist and the broker refused to create it: {exc}"
         log.info("created topic %s from the topic registry", topic, extra={"partitions": spec.partitions})
         return None
@@ -263,7 +267,7 @@ class OutboxRelay:
         results = await asyncio.gather(*in_flight.sends, return_exceptions=True)
         acked: list[asyncpg.Record] = []
         refused = dict(in_flight.refused)
-        transient = in_flight.interrupted
+        transient: BaseException | None = in_flight.interrupted
         for row, result in zip(in_flight.sent, results, strict=True):
             if not isinstance(result, BaseException):
                 acked.append(row)
@@ -271,7 +275,7 @@ class OutboxRelay:
                 refused[row["id"]] = (row, refusal(result))
             else:
                 self._known_topics.discard(row["topic"])
-                transient = transient or result  # type: ignore[assignment]
+                transient = transient or result
         async with deleter.transaction():
             if acked:
                 await deleter.execute(_DELETE, [row["id"] for row in acked])

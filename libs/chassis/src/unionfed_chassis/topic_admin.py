@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from aiokafka import AIOKafkaClient
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError
+from aiokafka.errors import KafkaConnectionError, for_code
 from aiokafka.protocol.metadata import MetadataRequest
 from unionfed_events.topics import TopicSpec
 
@@ -22,6 +22,15 @@ TOPIC_NOT_AUTHORIZED = 29
 class TopicAdminError(RuntimeError):
     """The broker refused to create a topic; the message names the topic and the error code."""
 
+    def __init__(self, message: str, codes: Iterable[int] = ()) -> None:
+        super().__init__(message)
+        self.codes = list(codes)
+
+    @property
+    def retriable(self) -> bool:
+        """True when every refusal may pass (request timed out, controller moving)."""
+        return bool(self.codes) and all(for_code(code).retriable for code in self.codes)
+
 
 async def ensure_topics(bootstrap: str, specs: list[TopicSpec], replication: int = 1) -> list[str]:
     """Create the topics of `specs` that are missing; returns the names created."""
@@ -33,14 +42,15 @@ async def ensure_topics(bootstrap: str, specs: list[TopicSpec], replication: int
         if not missing:
             return []
         response = await admin.create_topics([_new_topic(s, replication) for s in missing])
-        created, failed = [], []
+        created, failed, codes = [], [], []
         for topic, code, *rest in response.topic_errors:
             if code == 0:
                 created.append(topic)
             elif code != TOPIC_ALREADY_EXISTS:  # a concurrent creator won the race: fine
                 failed.append(f"{topic}: error {code} {rest[0] if rest else ''}".strip())
+                codes.append(code)
         if failed:
-            raise TopicAdminError("could not create topics: " + "; ".join(failed))
+            raise TopicAdminError("could not create topics: " + "; ".join(failed), codes)
         return created
     finally:
         await admin.close()
