@@ -23,3 +23,6 @@ HANDLER_SECONDS = Histogram(
 )
 OUTBOX_BACKLOG = Gauge("unionfed_outbox_backlog", "Outbox rows not yet published (last seen by the relay)")
 RELAY_LEADER = Gauge("unionfed_outbox_relay_leader", "1 while this process holds the relay lock")
+OUTBOX_PARKED = Gauge(
+    "unionfed_outbox_parked", "Outbox rows the broker refused for good, waiting in outbox_parked (last seen)"
+)

@@ -22,6 +22,7 @@ from unionfed_events.topics import dead_letter, platform_topics, retry
 from . import dead_letters as dlq
 from ._util import run_sync
 from .broker import BrokerError, describe_partitions, ensure_topics, list_topics
+from .outbox import outbox_app
 from .postgres import PostgresError, ensure_database
 from .runner import ServiceError, ServiceProcess, service_env
 from .services import SERVICES, consumer_groups
@@ -37,6 +38,7 @@ dlq_app = typer.Typer(
 app.add_typer(topics_app, name="topics")
 app.add_typer(events_app, name="events")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(outbox_app, name="outbox")
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
