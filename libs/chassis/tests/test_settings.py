@@ -42,7 +42,7 @@ def test_outside_development_a_jwt_secret_is_refused(
 ) -> None:
     for environment in ("production", "test"):
         for secret in (DEV_JWT_SECRET, STRONG):
-            with pytest.raises(ValidationError, match="JWT_SECRET .*ENVIRONMENT=development"):
+            with pytest.raises(ValidationError, match=r"JWT_SECRET .*ENVIRONMENT=development"):
                 ServiceSettings(environment=environment, jwt_secret=secret, jwt_jwks_file=jwks_file)
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("JWT_SECRET", DEV_JWT_SECRET)

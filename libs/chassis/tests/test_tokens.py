@@ -88,7 +88,7 @@ class JwksServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 server.hits += 1
                 body = json.dumps(jwks(*server.keys)).encode()
                 self.send_response(200)

@@ -95,17 +95,24 @@ def route_guard(route: APIRoute) -> Permission | str | None:
     return _guard(route.dependant)
 
 
+def route_guards(app: FastAPI) -> dict[str, Permission | str | None]:
+    """ "METHOD /path" -> "public", its Permission, or None, for every API route of the app."""
+    guards: dict[str, Permission | str | None] = {}
+    for route, dependant in _effective_routes(app):
+        if isinstance(route, APIRoute):
+            guard = _guard(dependant or route.dependant)
+            guards.update({f"{method} {route.path}": guard for method in sorted(route.methods or ())})
+    return guards
+
+
 def unguarded_routes(app: FastAPI) -> list[str]:
     """Every route of the app that is neither marked public nor behind an access table."""
     framework = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
-    holes = []
-    for route, dependant in _effective_routes(app):
+    holes = [name for name, guard in route_guards(app).items() if guard is None]
+    for route, _ in _effective_routes(app):
         path = getattr(route, "path", repr(route))
-        if isinstance(route, APIRoute):
-            if _guard(dependant or route.dependant) is None:
-                holes.append(f"{','.join(sorted(route.methods or ()))} {path}")
-        elif path not in framework:  # a mount or plain route: nothing checks it
-            holes.append(f"? {path}")
+        if not isinstance(route, APIRoute) and path not in framework:
+            holes.append(f"? {path}")  # a mount or plain route: nothing checks it
     return holes
 
 
