@@ -77,3 +77,22 @@ def test_the_route_walk_finds_routes_that_are_neither_public_nor_checked() -> No
     assert guards["/public"] == "public"
     assert guards["/checked"] == Permission("things", READ)
     assert guards["/checked-by-router-dependency"] == Permission("things", WRITE)
+
+
+def test_events_name_the_actor_of_the_context_else_the_service_itself(make_event) -> None:  # type: ignore[no-untyped-def]
+    from unionfed_chassis.context import Actor, acting_as
+    from unionfed_chassis.db import UnitOfWork
+
+    uow = UnitOfWork(None, source="/unionfed/test", domain="membership")  # type: ignore[arg-type]  # emit only stages
+    on_its_own = uow.emit(make_event("b1", "d1"), district="d1")
+    with acting_as(Actor("/branch-system/acme", "branch_system")):
+        for_a_branch_system = uow.emit(make_event("b2", "d1"), district="d1")
+    after = uow.emit(make_event("b3", "d1"), district="d1")
+    assert (on_its_own.actor, on_its_own.actorrole) == ("/unionfed/test", "service")
+    assert (for_a_branch_system.actor, for_a_branch_system.actorrole) == (
+        "/branch-system/acme",
+        "branch_system",
+    )
+    assert (after.actor, after.actorrole) == ("/unionfed/test", "service")
+    headers = dict(for_a_branch_system.headers())
+    assert headers["ce_actor"] == b"/branch-system/acme" and headers["ce_actorrole"] == b"branch_system"

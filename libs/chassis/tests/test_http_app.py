@@ -81,6 +81,12 @@ class Routes:
             await uow.commit()
             return {"id": thing_id, "event_id": str(envelope.id)}
 
+        @router.post("/public/districts/{district}/things", status_code=201, dependencies=[Public])
+        async def suggest_thing(district: str, body: ThingIn, uow: UowDep) -> dict[str, Any]:
+            uow.emit(make_event(f"suggested-{body.name}", district, body.name), district=district)
+            await uow.commit()
+            return {}
+
         @router.post("/public/slow", dependencies=[Public])
         async def slow(body: ThingIn) -> dict[str, Any]:
             self.calls["slow"] += 1
@@ -235,15 +241,23 @@ async def test_bearer_auth_and_district_scope(db, serve, district) -> None:
         assert (await client.get(path, headers=unlisted)).status_code == 403
         assert (await client.post(path, json={"name": "b"}, headers=unlisted)).status_code == 403
 
+        # What a public route changes is done by an anonymous actor, never by an earlier caller.
+        suggested = await client.post(f"/public/districts/{district}/things", json={"name": "idea"})
+        assert suggested.status_code == 201
+
     assert await db.scalar("SELECT count(*) FROM things") == 2, "the refused command changed nothing"
-    assert await db.outbox_count() == 2
+    assert await db.outbox_count() == 3
     # Audit: every event names who caused it, from the route's access check.
     rows = await db.rows("SELECT header_names, header_values FROM outbox ORDER BY id")
     actors = []
     for names, values in rows:
         headers = dict(zip(names, (bytes(v).decode() for v in values), strict=True))
         actors.append((headers["ce_actor"], headers["ce_actorrole"]))
-    assert actors == [("district_officer-1", "district_officer"), ("federation_admin-1", "federation_admin")]
+    assert actors == [
+        ("district_officer-1", "district_officer"),
+        ("federation_admin-1", "federation_admin"),
+        ("anonymous", "public"),
+    ]
 
 
 async def test_production_verifies_the_identity_providers_tokens_for_this_service_only(
