@@ -39,7 +39,7 @@ async def test_a_token_for_one_service_is_refused_by_another(
     token = _mint(tmp_path, monkeypatch, "--service", "assistance")
     secret = (tmp_path / "dev-jwt-secret").read_text().strip()
     settings = ServiceSettings(environment="development", service_name="membership", jwt_secret=secret)
-    with pytest.raises(AuthError, match="(?i)audience"):
+    with pytest.raises(AuthError, match=r"(?i)audience"):
         await settings.token_verifier.verify(token)
 
 
