@@ -273,13 +273,14 @@ async def test_production_verifies_the_identity_providers_tokens_for_this_servic
         json.dumps({"keys": [{**RSAAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": "k1"}]})
     )
 
-    def idp_token(audience: str) -> dict[str, str]:
+    def idp_token(audience: str, **overrides: Any) -> dict[str, str]:
         claims = {
             "sub": "admin-9",
             "role": "federation_admin",
             "aud": audience,
             "iss": "unionfed",
             "exp": 2**40,
+            **overrides,
         }
         return {
             "Authorization": "Bearer " + pyjwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
@@ -293,6 +294,12 @@ async def test_production_verifies_the_identity_providers_tokens_for_this_servic
     ):
         assert (await client.get(path, headers=idp_token(AUDIENCE))).status_code == 200
         assert (await client.get(path, headers=idp_token("unionfed-assistance"))).status_code == 401
+        assert (await client.get(path, headers=idp_token(AUDIENCE, iss="evil"))).status_code == 401
+        assert (await client.get(path, headers=idp_token(AUDIENCE, exp=1_000_000))).status_code == 401
+        unsigned = pyjwt.encode(
+            {"sub": "x", "role": "federation_admin", "aud": AUDIENCE}, None, algorithm="none"
+        )
+        assert (await client.get(path, headers={"Authorization": f"Bearer {unsigned}"})).status_code == 401
         assert (await client.get(path, headers=bearer("federation_admin"))).status_code == 401, "no HS256"
 
 
