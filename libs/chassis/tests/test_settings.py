@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,12 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def jwks_file(tmp_path: Path) -> Path:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from jwt.algorithms import OKPAlgorithm
+
+    public = ed25519.Ed25519PrivateKey.generate().public_key()
     path = tmp_path / "jwks.json"
-    path.write_text('{"keys": []}')
+    path.write_text(json.dumps({"keys": [OKPAlgorithm.to_jwk(public, as_dict=True)]}))
     return path
 
 
@@ -64,6 +69,11 @@ def test_production_with_a_jwks_has_no_dev_secret_and_an_audience_per_service(jw
     )
     with pytest.raises(ValidationError, match="JWT_JWKS_FILE"):
         ServiceSettings(environment="production", jwt_jwks_file=jwks_file.with_name("missing.json"))
+    jwks_file.with_name("empty.json").write_text('{"keys": []}')
+    with pytest.raises(ValidationError, match=r"JWT_JWKS_FILE .*did not contain any keys"):
+        ServiceSettings(environment="production", jwt_jwks_file=jwks_file.with_name("empty.json"))
+    with pytest.raises(ValidationError, match=r"JWT_JWKS_URL .*scheme"):
+        ServiceSettings(environment="production", jwt_jwks_url="file:///etc/passwd")
 
 
 def test_development_must_be_explicit_and_then_takes_the_dev_secret(monkeypatch: pytest.MonkeyPatch) -> None:

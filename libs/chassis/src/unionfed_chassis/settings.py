@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+import jwt
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -106,17 +107,22 @@ class ServiceSettings(BaseSettings):
             self.jwt_secret = self.jwt_secret or DEV_JWT_SECRET
             if len(self.jwt_secret) < 32:
                 raise ValueError("JWT_SECRET must be 32+ characters")
-            return self
+        else:
+            self._refuse_development_tokens()
+        try:
+            self.token_verifier  # noqa: B018 (built now: an unusable JWKS fails at start-up, not per request)
+        except (OSError, ValueError, jwt.PyJWTError) as exc:
+            raise ValueError(f"JWT_JWKS_FILE / JWT_JWKS_URL cannot be used: {exc}") from exc
+        return self
+
+    def _refuse_development_tokens(self) -> None:
         if self.jwt_secret is not None:
             raise ValueError(
                 "JWT_SECRET (HS256 development tokens) is accepted only with ENVIRONMENT=development; "
                 "outside development unset it and verify tokens with JWT_JWKS_FILE or JWT_JWKS_URL"
             )
-        if self.jwt_jwks_file is not None and not self.jwt_jwks_file.is_file():
-            raise ValueError(f"JWT_JWKS_FILE {self.jwt_jwks_file} is not a readable file")
         if self.jwt_jwks_file is None and not self.jwt_jwks_url:
             raise ValueError(
                 f"set JWT_JWKS_FILE or JWT_JWKS_URL (the identity provider's public keys) for "
                 f"ENVIRONMENT={self.environment}, or set ENVIRONMENT=development on a developer machine"
             )
-        return self
