@@ -91,12 +91,13 @@ class Allow:
 
 
 def route_guard(route: APIRoute) -> Permission | str | None:
-    """ "public", the route's Permission, or None when it has neither (or, ambiguously, both)."""
+    """The route's guard: "public", its Permission, or None when it has none or, ambiguously,
+    more than one."""
     return _guard(route.dependant)
 
 
 def route_guards(app: FastAPI) -> dict[str, Permission | str | None]:
-    """ "METHOD /path" -> "public", its Permission, or None, for every API route of the app."""
+    """Every API route of the app as "METHOD /path", with its guard (see `route_guard`)."""
     guards: dict[str, Permission | str | None] = {}
     for route, dependant in _effective_routes(app):
         if isinstance(route, APIRoute):

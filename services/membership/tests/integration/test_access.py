@@ -63,7 +63,7 @@ def development_settings(**overrides: Any) -> MembershipSettings:
 
 
 def guarded_routes(app: Any) -> dict[str, Permission]:
-    """ "METHOD /path" -> the route's (area, action), for every route behind the access table."""
+    """Every route behind the access table ("METHOD /path") with its (area, action)."""
     return {name: guard for name, guard in route_guards(app).items() if isinstance(guard, Permission)}
 
 
