@@ -212,3 +212,29 @@ async def test_hs256_development_tokens_need_the_dev_secret_and_the_audience(jwk
         await dev.verify(other)
     with pytest.raises(ValueError, match="branch"):
         issue_token(DEV_SECRET, role="branch_officer", subject="dev", audience=AUDIENCE, district="x")
+
+
+async def test_a_verified_token_is_remembered_until_it_expires(
+    jwks_file: Path, rsa_key: Key, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import unionfed_chassis.auth as auth
+
+    v = verifier(jwks_file=jwks_file)
+    checks = 0
+    uncached = v._verify
+
+    async def counting(token: str) -> Any:
+        nonlocal checks
+        checks += 1
+        return await uncached(token)
+
+    monkeypatch.setattr(v, "_verify", counting)
+    now = int(time.time())
+    token = rsa_key.sign(exp=now + 600)
+    assert (await v.verify(token)).subject == (await v.verify(token)).subject == "officer-7"
+    assert checks == 1, "the second use came from the cache"
+    with pytest.raises(AuthError):
+        await v.verify(token + "x")  # another string is verified on its own (and refused)
+    monkeypatch.setattr(auth.time, "time", lambda: now + 601.0)  # past exp: never from the cache
+    await v.verify(token)  # (PyJWT reads the real clock, to which the token is still valid)
+    assert checks == 3

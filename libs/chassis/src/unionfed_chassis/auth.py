@@ -24,6 +24,7 @@ import jwt
 
 ASYMMETRIC_ALGORITHMS = ("RS256", "ES256", "EdDSA")
 DEV_ALGORITHM = "HS256"
+VERIFIED_CACHE_SIZE = 4096
 
 
 def audience_of(service_name: str) -> str:
@@ -84,7 +85,12 @@ class ClaimNames:
 class TokenVerifier:
     """Verifies bearer tokens for one service: its audience, the issuer, and a key the token's
     `alg` is allowed to use. Keys come from a JWKS file (read once), a JWKS URL (PyJWKClient,
-    cached; fetched off the event loop), and, in development only, an HS256 secret."""
+    cached; fetched off the event loop), and, in development only, an HS256 secret.
+
+    A client sends the same token with every request and checking a signature is a large part
+    of a cheap request's CPU (more so RS256), so verified tokens are remembered until their
+    `exp`: the exact token string was verified, with this verifier's audience, issuer and keys.
+    The price: a token stays accepted until it expires even if its key is withdrawn meanwhile."""
 
     def __init__(
         self,
@@ -112,9 +118,20 @@ class TokenVerifier:
             if jwks_url
             else None
         )
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     async def verify(self, token: str) -> Principal:
         """The principal a token proves; AuthError (401) for anything else."""
+        cached = self._verified.get(token)
+        if cached is not None and cached[1] > time.time():
+            return cached[0]
+        principal, expires = await self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()  # simpler than LRU; a refill costs one verification per client
+        self._verified[token] = (principal, expires)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
             alg = header.get("alg")
@@ -128,7 +145,7 @@ class TokenVerifier:
                 leeway=self.leeway,
                 options={"require": ["exp", "sub", "aud", "iss"]},
             )
-            return self._principal(claims)
+            return self._principal(claims), float(claims["exp"])
         except AuthError:
             raise
         except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
