@@ -14,9 +14,11 @@ import hashlib
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.datastructures import Headers
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Scope
 
 from .errors import error_body
 from .http import verified_principal
@@ -39,7 +41,7 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
             return JSONResponse(error_body("Idempotency-Key is longer than 200 characters", HEADER), 422)
         engine: AsyncEngine = self._engine_getter(request)  # type: ignore[operator]
         body = await request.body()
-        principal = await principal_key(request)
+        principal = await principal_of(request.scope, request.headers)
         digest = hashlib.sha256(
             request.method.encode() + request.url.path.encode() + b"\0" + body
         ).hexdigest()
@@ -69,10 +71,10 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
         return Response(content, response.status_code, headers=dict(response.headers))
 
 
-async def principal_key(request: Request) -> str:
+async def principal_of(scope: Scope, headers: Headers) -> str:
     """Whose key space a request's Idempotency-Key lives in: a hash of the token's verified
     subject, or "public"."""
-    principal = await verified_principal(request.app.state.runtime, request.headers.get("authorization"))
+    principal = await verified_principal(scope["app"].state.runtime, headers.get("authorization"))
     if principal is None:
         return "public"
     return hashlib.sha256(b"sub\0" + principal.subject.encode()).hexdigest()[:32]
