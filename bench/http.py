@@ -201,9 +201,11 @@ async def _ok(request: Any) -> Any:
 
 
 def _token(secret: str) -> str:
-    from unionfed_chassis.auth import issue_token
+    from unionfed_chassis.auth import audience_of, issue_token
 
-    return issue_token(secret, role="federation_admin", subject="bench-http")
+    return issue_token(
+        secret, role="federation_admin", subject="bench-http", audience=audience_of("membership")
+    )
 
 
 class _Wrk:

@@ -1,7 +1,8 @@
 """The floor the HTTP bench compares the membership service with: a bare FastAPI app on a plain
 asyncpg pool doing the same work per request, no chassis. `uvicorn bench.http_floor:app`.
 
-Same work means: the bearer token is verified (PyJWT, HS256) where the service verifies one, the
+Same work means: the bearer token is verified (PyJWT, HS256, the service's audience and issuer)
+where the service verifies one, the
 same rows are read from the same database (one member; count + a page of 20 for a list), and the
 public join validates the same body (national-ID checksum, mobile number) and inserts one row.
 Environment: FLOOR_DSN (asyncpg DSN of the membership database), JWT_SECRET.
@@ -32,6 +33,7 @@ APPLICATIONS = """CREATE TABLE IF NOT EXISTS floor_applications (
   national_id_masked text NOT NULL, phone_masked text NOT NULL, employer text NOT NULL,
   employment_type text NOT NULL, submitted_on date NOT NULL DEFAULT current_date)"""
 
+AUDIENCE = "unionfed-membership"
 pool: asyncpg.Pool | None = None
 
 
@@ -51,7 +53,12 @@ def caller(authorization: Annotated[str, Header()] = "") -> dict[str, Any]:
     _scheme, _, token = authorization.partition(" ")
     try:
         claims: dict[str, Any] = jwt.decode(
-            token, os.environ["JWT_SECRET"], algorithms=["HS256"], options={"require": ["exp", "sub"]}
+            token,
+            os.environ["JWT_SECRET"],
+            algorithms=["HS256"],
+            audience=AUDIENCE,
+            issuer="unionfed",
+            options={"require": ["exp", "sub"]},
         )
     except jwt.PyJWTError:
         raise HTTPException(401) from None

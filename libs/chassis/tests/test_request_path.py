@@ -1,21 +1,16 @@
 """The cheap HTTP request path keeps its promises: reads of safe methods run without a
-transaction, commands in one, a cached token is never honoured past its expiry, and the pure
-ASGI request-context middleware still carries the correlation id both ways."""
+transaction, commands in one, and the pure ASGI request-context middleware still carries the
+correlation id both ways. (The verified-token cache is `TokenVerifier`'s, tested with it.)"""
 
 from __future__ import annotations
 
-import time
 import uuid
-from types import SimpleNamespace
-from typing import Any
 
 import httpx
-import pytest
 import sqlalchemy as sa
 from fastapi import APIRouter
-from unionfed_chassis import context, http
+from unionfed_chassis import context
 from unionfed_chassis.app import ServiceDefinition, create_app
-from unionfed_chassis.auth import AuthError, issue_token
 from unionfed_chassis.http import Public
 from unionfed_chassis.runtime import Runtime
 
@@ -42,40 +37,6 @@ async def test_reads_run_in_autocommit_and_commands_in_one_transaction(db, make_
         assert write_again[0] == write_again[1]
     finally:
         await runtime.engine.dispose()
-
-
-def _runtime() -> Any:
-    return SimpleNamespace(settings=SimpleNamespace(jwt_secret=SECRET, jwt_issuer="unionfed"))
-
-
-def test_a_cached_token_is_not_honoured_after_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
-    runtime = _runtime()
-    token = issue_token(SECRET, role="operator", subject="alice", ttl_seconds=60)
-    first = http._verify(runtime, token)
-    calls: list[str] = []
-
-    def verify_again(token: str, secret: str, issuer: str) -> Any:
-        calls.append(token)
-        raise AuthError("invalid token: expired")
-
-    monkeypatch.setattr(http, "verify_token", verify_again)
-    assert http._verify(runtime, token) == first, "within its lifetime the cached answer is used"
-    assert calls == []
-
-    later = time.time() + 61
-    monkeypatch.setattr(http.time, "time", lambda: later)
-    with pytest.raises(AuthError):
-        http._verify(runtime, token)
-    assert calls == [token], "past its expiry the token is verified again, and refused"
-
-
-def test_the_cache_is_per_signing_key() -> None:
-    runtime = _runtime()
-    token = issue_token(SECRET, role="operator", subject="bob")
-    http._verify(runtime, token)
-    other = SimpleNamespace(settings=SimpleNamespace(jwt_secret="another-secret-" * 4, jwt_issuer="unionfed"))
-    with pytest.raises(AuthError):
-        http._verify(other, token)
 
 
 async def test_the_correlation_id_reaches_the_route_and_comes_back(db, make_settings) -> None:

@@ -3,7 +3,8 @@
 The key is claimed (state in_progress) before the command runs and completed with the
 response after it; a retry with the same key and body replays that response, a retry while
 the first is running gets 409, the same key with a different body gets 422. A 5xx frees the
-key so the client may retry. Keys are per principal (`principal_of`).
+key so the client may retry. Keys belong to the verified subject of the bearer token (so a retry
+with a refreshed token is still recognised); callers without a valid token share "public".
 
 A pure ASGI middleware: a request without the header costs one header lookup, where Starlette's
 `BaseHTTPMiddleware` ran every request through a task group and a streamed response.
@@ -22,15 +23,20 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import error_body
+from .http import verified_principal
 from .tables import idempotency_keys as keys
 
 HEADER = "Idempotency-Key"
 _COMMANDS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def principal_of(scope: Scope, headers: Headers) -> str:
-    """Whose key space a request's key belongs to (a hash of its Authorization header)."""
-    return hashlib.sha256(headers.get("authorization", "public").encode()).hexdigest()[:32]
+async def principal_of(scope: Scope, headers: Headers) -> str:
+    """Whose key space a request's Idempotency-Key lives in: a hash of the token's verified
+    subject, or "public"."""
+    principal = await verified_principal(scope["app"].state.runtime, headers.get("authorization"))
+    if principal is None:
+        return "public"
+    return hashlib.sha256(b"sub\0" + principal.subject.encode()).hexdigest()[:32]
 
 
 class IdempotencyMiddleware:
@@ -53,7 +59,7 @@ class IdempotencyMiddleware:
             return
         engine = self._engine_getter(scope)
         body, replay_receive = await _buffer_body(receive)
-        principal = principal_of(scope, headers)
+        principal = await principal_of(scope, headers)
         digest = hashlib.sha256(scope["method"].encode() + scope["path"].encode() + b"\0" + body).hexdigest()
         replay = await _claim(engine, key, principal, digest)
         if replay is not None:
