@@ -63,11 +63,10 @@ async def verified_principal(runtime: Runtime, authorization: str | None) -> Pri
         return None
 
 
-async def public() -> AsyncIterator[None]:
+async def public() -> None:
     """Marks a route as deliberately open to the public (no token); what it changes is recorded
     as done by an anonymous actor."""
-    with context.acting_as(context.PUBLIC):
-        yield
+    context.act_for_this_request(context.PUBLIC)
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
