@@ -14,7 +14,16 @@ from membership import handlers
 from membership.adapters import queries
 from membership.domain.enums import ApplicationStatus
 from membership.entrypoints import schemas as s
-from membership.entrypoints.http._common import PageNo, PageSize, VaultDep, page_of, scoped
+from membership.entrypoints.http._common import (
+    BranchFilter,
+    BranchIdPath,
+    DistrictFilter,
+    PageNo,
+    PageSize,
+    VaultDep,
+    page_of,
+    scoped,
+)
 
 router = APIRouter(tags=["joining"])
 
@@ -39,8 +48,8 @@ async def submit_application(body: s.ApplicationCreate, uow: UowDep, vault: Vaul
 async def list_applications(
     uow: UowDep,
     principal: PrincipalDep,
-    district: str | None = None,
-    branch_id: str | None = None,
+    district: DistrictFilter = None,
+    branch_id: BranchFilter = None,
     status: ApplicationStatus | None = None,
     page: PageNo = 1,
     page_size: PageSize = 50,
@@ -80,7 +89,7 @@ async def reject_application(
 
 @router.post("/branches/{branch_id}/members", status_code=201, response_model=s.MemberPublic)
 async def register_member(
-    branch_id: str, body: s.MemberCreate, uow: UowDep, principal: PrincipalDep, vault: VaultDep
+    branch_id: BranchIdPath, body: s.MemberCreate, uow: UowDep, principal: PrincipalDep, vault: VaultDep
 ) -> Any:
     """Register one member of a branch directly, without an application (MemberJoined, channel `officer`)."""
     principal.require_role(Role.FEDERATION_ADMIN, Role.DISTRICT_OFFICER, Role.BRANCH_OFFICER)

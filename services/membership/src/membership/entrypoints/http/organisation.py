@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from unionfed_chassis.auth import Role
 from unionfed_chassis.http import PrincipalDep, UowDep
+from unionfed_chassis.inputs import ShortText
 
 from membership import commands as cmds
 from membership import handlers
 from membership.adapters import queries
+from membership.domain.enums import BranchKind, BranchStatus
 from membership.domain.errors import NotFound
 from membership.entrypoints import schemas as s
-from membership.entrypoints.http._common import PageNo, PageSize, page_of, scoped
+from membership.entrypoints.http._common import (
+    BranchIdPath,
+    DistrictFilter,
+    PageNo,
+    PageSize,
+    TextFilter,
+    page_of,
+    scoped,
+)
 
 router = APIRouter(tags=["organisation"])
 
@@ -56,11 +66,11 @@ async def establish_branch(body: s.BranchCreate, uow: UowDep, principal: Princip
 async def list_branches(
     uow: UowDep,
     principal: PrincipalDep,
-    district: str | None = None,
-    industry: str | None = None,
-    kind: str | None = None,
-    status: str | None = None,
-    q: str | None = Query(None, description="Part of the branch name"),
+    district: DistrictFilter = None,
+    industry: TextFilter = None,
+    kind: BranchKind | None = None,
+    status: BranchStatus | None = None,
+    q: Annotated[ShortText | None, Query(description="Part of the branch name")] = None,
     page: PageNo = 1,
     page_size: PageSize = 50,
 ) -> Any:
@@ -81,7 +91,7 @@ async def list_branches(
 
 
 @router.get("/branches/{branch_id}", response_model=s.BranchPublic)
-async def get_branch(branch_id: str, uow: UowDep, principal: PrincipalDep) -> Any:
+async def get_branch(branch_id: BranchIdPath, uow: UowDep, principal: PrincipalDep) -> Any:
     """One branch."""
     row = await queries.get_branch(uow.session, branch_id)
     if row is None:
@@ -91,7 +101,9 @@ async def get_branch(branch_id: str, uow: UowDep, principal: PrincipalDep) -> An
 
 
 @router.post("/branches/{branch_id}/close", response_model=s.BranchClosurePublic)
-async def close_branch(branch_id: str, body: s.BranchClose, uow: UowDep, principal: PrincipalDep) -> Any:
+async def close_branch(
+    branch_id: BranchIdPath, body: s.BranchClose, uow: UowDep, principal: PrincipalDep
+) -> Any:
     """Close a branch; with `move_members_to` its members and pending applications move there (a merge)."""
     principal.require_role(Role.FEDERATION_ADMIN, Role.DISTRICT_OFFICER)
     cmd = cmds.CloseBranch(branch_id, body.reason, body.move_members_to, body.on)
