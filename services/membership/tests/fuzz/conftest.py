@@ -42,7 +42,7 @@ def membership_api(membership_service: Callable[[list[str]], Any]) -> Iterator[R
             loop = asyncio.get_running_loop()
             stop.append(lambda: loop.call_soon_threadsafe(setattr, server, "should_exit", True))
             task = asyncio.create_task(server.serve())
-            while not server.started:
+            while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, no event
                 await asyncio.sleep(0.05)
             started.append(RunningApi(f"http://127.0.0.1:{port}", svc.admin))
             ready.set()

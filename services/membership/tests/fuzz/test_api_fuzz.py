@@ -5,7 +5,6 @@ and every response matches the OpenAPI document. Examples per operation: `UNIONF
 from __future__ import annotations
 
 import os
-
 from typing import TYPE_CHECKING
 
 import schemathesis
