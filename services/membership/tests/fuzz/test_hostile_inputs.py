@@ -100,6 +100,7 @@ async def test_an_invalid_uuid_in_the_path_is_refused(svc: Service) -> None:
         ({"code": "hi-nul", "name": f"徐汇{MARK}\x00"}, "name"),
         ({"code": "hi-bell", "name": f"徐汇{MARK}\x07"}, "name"),
         ({"code": "hi-newline", "name": f"徐汇\n{MARK}"}, "name"),
+        ({"code": "hi-trailing", "name": f"徐汇{MARK}\n"}, "name"),
         ({"code": f"{MARK}\x00", "name": "徐汇区"}, "code"),
         ({"code": "hi-long", "name": MARK * 100}, "name"),
         ({"code": "hi-missing"}, "name"),
