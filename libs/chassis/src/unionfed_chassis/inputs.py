@@ -18,7 +18,8 @@ from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 from unionfed_events import topics
 
-# JSON Schema (ECMA-262) and pydantic's regex engine read these patterns alike. Lone surrogates
+# JSON Schema (ECMA-262) and pydantic's regex engine (Rust) read these patterns alike; in both `$`
+# is the end of the text (Python's `re` would also let a final newline through). Lone surrogates
 # cannot be written in them (an ECMA class over UTF-16 would also refuse valid astral
 # characters such as rare Chinese names), so `_no_lone_surrogates` refuses those.
 SINGLE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
