@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import error_body
 from .http import verified_principal
+from .inputs import CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE
 from .tables import idempotency_keys as keys
 
 HEADER = "Idempotency-Key"
@@ -55,6 +56,10 @@ class IdempotencyMiddleware:
             return
         if len(key) > 200:
             answer = JSONResponse(error_body("Idempotency-Key is longer than 200 characters", HEADER), 422)
+            await answer(scope, receive, send)
+            return
+        if CONTROL_CHARACTERS.search(key):  # the key is stored; PostgreSQL refuses NUL
+            answer = JSONResponse(error_body(f"Idempotency-Key {CONTROL_CHARACTERS_MESSAGE}", HEADER), 422)
             await answer(scope, receive, send)
             return
         engine = self._engine_getter(scope)
