@@ -1,0 +1,389 @@
+"""The scenarios: load + one fault each, then the oracle's verdict as one table row."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from unionfed_events import topics
+
+from .load import HttpLoad, HttpWrite, KafkaInput, KafkaLoad, http_inputs, kafka_inputs
+from .oracle import TopicRecords, distinct_extra, read_topic, wait_for_members
+from .platform import DISTRICT, ChaosPlatform
+from .poison import poison_inputs
+
+DLQ_TOPIC = topics.dead_letter("membership-registrations")
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big each scenario is; `make chaos` uses the defaults, `make test` `Scale.small()`."""
+
+    requests: int = 10_000
+    http_writes: int = 600
+    per_second: float = 400.0  # registration requests published per second
+    kills: int = 4
+    pg_outage: float = 30.0
+    storm_seconds: float = 40.0
+    storm_period: float = 4.0
+    poison: int = 1_000
+    poison_failing: int = 100  # the slow kind: each costs the consumer its retries
+    poison_valid: int = 3_000
+    broker_requests: int = 500
+    idle_timeout: float = 90.0  # give up waiting when no new effect appeared for this long
+
+    @classmethod
+    def small(cls) -> Scale:
+        return cls(
+            requests=600,
+            http_writes=40,
+            per_second=100.0,
+            kills=2,
+            pg_outage=6.0,
+            storm_seconds=12.0,
+            storm_period=3.0,
+            poison=60,
+            poison_failing=6,
+            poison_valid=200,
+            broker_requests=50,
+            idle_timeout=60.0,
+        )
+
+
+@dataclass
+class Row:
+    scenario: str
+    events_in: int = 0
+    effects_out: int = 0
+    duplicates: int = 0
+    lost: int = 0
+    dead_lettered: int = 0
+    dead_letters_expected: int = 0
+    recover_seconds: float | None = None  # fault over -> service ready again (longest)
+    drain_seconds: float | None = None  # fault and load over -> last effect visible
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return (
+            self.duplicates == 0
+            and self.lost == 0
+            and self.effects_out == self.events_in - self.dead_letters_expected
+            and self.dead_lettered == self.dead_letters_expected
+            and not any(n.startswith("FAIL") for n in self.notes)
+        )
+
+
+Log = Callable[[str], None]
+
+
+async def kill_membership(platform: ChaosPlatform, scale: Scale, rng: random.Random, log: Log) -> Row:
+    """kill -9 of the membership process at random moments under Kafka and HTTP load."""
+    scenario = "kill"
+    k_in, h_in = _inputs(platform, scenario, scale.requests, scale.http_writes, first_person=1_000_000)
+    load_seconds = scale.requests / scale.per_second
+    moments = sorted(rng.uniform(1.0, load_seconds) for _ in range(scale.kills))
+    recoveries: list[float] = []
+
+    async def faults() -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        for moment in moments:
+            await asyncio.sleep(max(0.0, started + moment - loop.time()))
+            restarts = platform.restarts
+            platform.kill_service()
+            killed = time.monotonic()
+            log(f"kill: membership killed at {loop.time() - started:.1f}s")
+            await asyncio.to_thread(_wait, platform.restarted_since, restarts, 120)
+            await asyncio.to_thread(platform.wait_ready)
+            recoveries.append(time.monotonic() - killed)
+
+    row, http = await _run_load(platform, scenario, k_in, h_in, scale, faults(), log)
+    row.recover_seconds = max(recoveries, default=None)
+    row.notes.append(f"{len(recoveries)} kills, {platform.restarts} restarts so far")
+    return await _judge(platform, row, k_in, h_in, http, scale)
+
+
+async def postgres_outage(platform: ChaosPlatform, scale: Scale, rng: random.Random, log: Log) -> Row:
+    """PostgreSQL stopped for `pg_outage` seconds in the middle of the load."""
+    scenario = "pg"
+    count = max(1, int(scale.requests / 2))
+    k_in, h_in = _inputs(platform, scenario, count, scale.http_writes, first_person=3_000_000)
+    per_second = count / (scale.pg_outage * 2)
+    timing = dataclasses.replace(scale, per_second=per_second)
+    recover: list[float] = []
+
+    async def faults() -> None:
+        await asyncio.sleep(scale.pg_outage / 2)
+        log(f"pg: stopping PostgreSQL for {scale.pg_outage:.0f}s")
+        await asyncio.to_thread(platform.stop_postgres)
+        await asyncio.sleep(scale.pg_outage)
+        await asyncio.to_thread(platform.start_postgres)
+        back = time.monotonic()
+        log("pg: PostgreSQL started again")
+        await asyncio.to_thread(platform.wait_ready, 180)
+        recover.append(time.monotonic() - back)
+
+    row, http = await _run_load(platform, scenario, k_in, h_in, timing, faults(), log)
+    row.recover_seconds = recover[0] if recover else None
+    row.notes.append(f"{platform.restarts} restarts so far")
+    return await _judge(platform, row, k_in, h_in, http, scale)
+
+
+async def rebalance_storm(platform: ChaosPlatform, scale: Scale, rng: random.Random, log: Log) -> Row:
+    """More instances of the service join and leave the consumer group every few seconds."""
+    scenario = "storm"
+    count = int(scale.per_second * scale.storm_seconds)
+    k_in, h_in = _inputs(platform, scenario, count, scale.http_writes // 2, first_person=5_000_000)
+    changes = 0
+
+    async def faults() -> None:
+        nonlocal changes
+        loop = asyncio.get_running_loop()
+        end = loop.time() + scale.storm_seconds
+        while loop.time() < end:
+            if len(platform.extras) < 2:
+                await asyncio.to_thread(platform.start_extra_instance)
+            else:
+                hard = rng.random() < 0.5
+                await asyncio.to_thread(platform.stop_extra_instance, platform.extras[0], hard=hard)
+            changes += 1
+            await asyncio.sleep(scale.storm_period * rng.uniform(0.5, 1.5))
+        for proc in list(platform.extras):
+            await asyncio.to_thread(platform.stop_extra_instance, proc, hard=False)
+        log(f"storm: {changes} joins/leaves")
+
+    row, http = await _run_load(platform, scenario, k_in, h_in, scale, faults(), log)
+    row.notes.append(f"{changes} instances joined or left")
+    return await _judge(platform, row, k_in, h_in, http, scale)
+
+
+async def poison_flood(platform: ChaosPlatform, scale: Scale, rng: random.Random, log: Log) -> Row:
+    """Poison records (malformed, wrong version, failing) shuffled into a valid stream."""
+    scenario = "poison"
+    k_in = kafka_inputs(scenario, DISTRICT, platform.branches, scale.poison_valid, 7_000_000)
+    poison = poison_inputs(
+        scenario, DISTRICT, platform.branches[0], scale.poison, 8_000_000, scale.poison_failing
+    )
+    records = [i.record for i in k_in] + [p.record for p in poison]
+    rng.shuffle(records)
+    async with KafkaLoad(platform.bootstrap) as kafka:
+        await kafka.send(records, scale.per_second)
+    row = Row(scenario, events_in=len(records), dead_letters_expected=len(poison))
+    row = await _judge(platform, row, k_in, [], None, scale, end_of_load=asyncio.get_running_loop().time())
+    letters = await _wait_for_dead_letters(platform, f"chaos-{scenario}-", len(poison), scale.idle_timeout)
+    poison_keys = {p.key for p in poison}
+    per_key = {key: len(ids) for key, ids in letters.by_key.items()}
+    row.dead_lettered = sum(per_key.get(k, 0) for k in poison_keys)
+    missing = [k for k in poison_keys if k not in per_key]
+    twice = [k for k in poison_keys if per_key.get(k, 0) > 1]
+    valid_letters = [k for k in per_key if k not in poison_keys]
+    if missing or twice or valid_letters:
+        row.notes.append(
+            f"FAIL dead letters: {len(missing)} poison missing, {len(twice)} more than once, "
+            f"{len(valid_letters)} valid records dead-lettered"
+        )
+    kinds: dict[str, int] = {}
+    for p in poison:
+        kinds[p.kind] = kinds.get(p.kind, 0) + 1
+    row.notes.append("poison " + ", ".join(f"{k} {n}" for k, n in kinds.items()))
+    return row
+
+
+async def broker_restart(platform: ChaosPlatform, scale: Scale, rng: random.Random, log: Log) -> Row:
+    """kill -9 of the embedded broker, then what `unionfed run` does: restart it, re-create the
+    topics. Checked: HTTP writes made while it was down reach the new broker (outbox), requests
+    sent after the restart are answered (consumers rejoined). Known loss: what the old broker held."""
+    scenario = "broker"
+    before, _ = _inputs(platform, scenario + "a", scale.broker_requests, 0, first_person=9_000_000)
+    after, _ = _inputs(platform, scenario, scale.broker_requests, 0, first_person=9_100_000)
+    _, during = _inputs(platform, scenario, 0, max(4, scale.http_writes // 4), first_person=9_200_000)
+    async with KafkaLoad(platform.bootstrap) as kafka:
+        await kafka.send([i.record for i in before], scale.per_second)
+    answered_before, _ = await wait_for_members(
+        platform, scenario + "a", len(before), idle_timeout=scale.idle_timeout
+    )
+    log(f"broker: {len(answered_before.members)} registrations applied; killing the broker")
+    platform.kill_broker()
+    http = _http(platform, scale, log)
+    await http.run(during)  # the service commits; its outbox cannot publish
+    revived = time.monotonic()
+    await asyncio.to_thread(platform.revive_broker)
+    async with KafkaLoad(platform.bootstrap) as kafka:
+        await kafka.send([i.record for i in after], scale.per_second)
+    end = asyncio.get_running_loop().time()
+    row = Row(scenario, events_in=len(after) + len(during))
+    row = await _judge(platform, row, after, during, http, scale, end_of_load=end)
+    row.recover_seconds = time.monotonic() - revived if row.lost == 0 else None
+    lost_replies = await read_topic(
+        platform.bootstrap, topics.district_replies("membership", DISTRICT), f"chaos-{scenario}a-"
+    )
+    row.notes.append(
+        f"before the restart: {len(answered_before.members)}/{len(before)} applied, "
+        f"{len(lost_replies.by_key)} of their answers left on the new broker (the rest went with its memory)"
+    )
+    return row
+
+
+SCENARIOS: dict[str, Callable[[ChaosPlatform, Scale, random.Random, Log], Coroutine[Any, Any, Row]]] = {
+    "kill": kill_membership,
+    "pg": postgres_outage,
+    "storm": rebalance_storm,
+    "poison": poison_flood,
+    "broker": broker_restart,
+}
+SCENARIO_TITLES = {
+    "kill": "kill -9 membership",
+    "pg": "PostgreSQL down",
+    "storm": "rebalance storm",
+    "poison": "poison flood",
+    "broker": "broker restart",
+}
+
+
+# -- shared steps ------------------------------------------------------------------------------
+
+
+def _inputs(
+    platform: ChaosPlatform, scenario: str, kafka_count: int, http_count: int, *, first_person: int
+) -> tuple[list[KafkaInput], list[HttpWrite]]:
+    k_in = kafka_inputs(scenario, DISTRICT, platform.branches, kafka_count, first_person)
+    h_in = http_inputs(scenario, platform.branches, http_count, first_person + 500_000)
+    return k_in, h_in
+
+
+def _http(platform: ChaosPlatform, scale: Scale, log: Log, per_second: float = 50.0) -> HttpLoad:
+    return HttpLoad(platform.url, platform.token, per_second=per_second, log=log)
+
+
+async def _run_load(
+    platform: ChaosPlatform,
+    scenario: str,
+    k_in: list[KafkaInput],
+    h_in: list[HttpWrite],
+    scale: Scale,
+    faults: Awaitable[None],
+    log: Log,
+) -> tuple[Row, HttpLoad]:
+    """Kafka requests at `per_second` and HTTP writes over the same time, with `faults` alongside."""
+    load_seconds = max(1.0, len(k_in) / scale.per_second)
+    http = _http(platform, scale, log, per_second=max(1.0, len(h_in) / load_seconds))
+    async with KafkaLoad(platform.bootstrap) as kafka:
+        await asyncio.gather(kafka.send([i.record for i in k_in], scale.per_second), http.run(h_in), faults)
+    log(f"{scenario}: load sent ({len(k_in)} requests, {len(h_in)} HTTP writes)")
+    return Row(scenario, events_in=len(k_in) + len(h_in)), http
+
+
+async def _judge(
+    platform: ChaosPlatform,
+    row: Row,
+    k_in: list[KafkaInput],
+    h_in: list[HttpWrite],
+    http: HttpLoad | None,
+    scale: Scale,
+    *,
+    end_of_load: float | None = None,
+) -> Row:
+    """Members, their MemberJoined events and the requests' answers against the inputs."""
+    loop = asyncio.get_running_loop()
+    end = end_of_load or loop.time()
+    expected = {i.employer for i in k_in} | {h.employer for h in h_in}
+    scenario = row.scenario
+    effects, last_change = await wait_for_members(
+        platform, scenario, len(expected), idle_timeout=scale.idle_timeout
+    )
+    found = set(effects.members) & expected
+    row.effects_out = len(found)
+    row.lost = len(expected - found)
+    row.drain_seconds = max(0.0, last_change - end)
+    row.duplicates = sum(len(ids) - 1 for ids in effects.members.values())
+    unexpected = set(effects.members) - expected
+    if unexpected:
+        row.notes.append(f"FAIL {len(unexpected)} members nobody asked for")
+    await _check_events(platform, row, effects.members, found)
+    await _check_answers(platform, row, k_in)
+    if http is not None:
+        _check_http(row, h_in, http)
+    return row
+
+
+async def _check_events(
+    platform: ChaosPlatform, row: Row, members: dict[str, list[str]], found: set[str]
+) -> None:
+    """Each member's MemberJoined is on the broker, once (a re-send of the same ce_id is fine)."""
+    ids = {member_id for marker in found for member_id in members[marker]}
+    events = await read_topic(platform.bootstrap, topics.district_events("membership", DISTRICT), "")
+    joined = {
+        key: [
+            i
+            for i, h in zip(ids_, events.headers_by_key[key], strict=True)
+            if b".MemberJoined." in h.get("ce_type", b"")
+        ]
+        for key, ids_ in events.by_key.items()
+        if key in ids
+    }
+    missing = len(ids - {k for k, v in joined.items() if v})
+    extra = sum(distinct_extra(list(v)) for v in joined.values())
+    row.duplicates += extra
+    if missing:
+        row.lost += missing
+        row.notes.append(f"FAIL {missing} members without MemberJoined on the broker")
+    if extra:
+        row.notes.append(f"FAIL {extra} members with MemberJoined under two event ids")
+
+
+async def _check_answers(platform: ChaosPlatform, row: Row, k_in: list[KafkaInput]) -> None:
+    if not k_in:
+        return
+    prefix = k_in[0].request_id.rsplit("-k", 1)[0] + "-k"
+    replies = await read_topic(platform.bootstrap, topics.district_replies("membership", DISTRICT), prefix)
+    unanswered = len({i.request_id for i in k_in} - set(replies.by_key))
+    twice = sum(distinct_extra(v) for v in replies.by_key.values())
+    if unanswered:
+        row.lost += unanswered
+        row.notes.append(f"FAIL {unanswered} requests without an answer")
+    if twice:
+        row.duplicates += twice
+        row.notes.append(f"FAIL {twice} requests answered twice (different event ids)")
+
+
+def _check_http(row: Row, h_in: list[HttpWrite], http: HttpLoad) -> None:
+    stuck = sum(h.stuck_keys for h in h_in)
+    refused = [h.status or 0 for h in h_in if h.status not in (201, 422)]
+    replayed = sum(1 for h in h_in if h.status == 422)
+    if stuck:
+        row.notes.append(
+            f"{stuck} Idempotency-Keys stuck 'in progress' (new key used; {replayed} answered 422 already a member)"
+        )
+    if refused:
+        row.notes.append(f"FAIL HTTP answers other than 201/422: {sorted(set(refused))}")
+    if http.server_errors:
+        row.notes.append(f"{http.server_errors} HTTP 5xx answers during the fault")
+
+
+async def _wait_for_dead_letters(
+    platform: ChaosPlatform, prefix: str, expected: int, idle_timeout: float
+) -> TopicRecords:
+    loop = asyncio.get_running_loop()
+    last_count, last_change = -1, loop.time()
+    while True:
+        letters = await read_topic(platform.bootstrap, DLQ_TOPIC, prefix)
+        count = sum(len(v) for v in letters.by_key.values())
+        if count != last_count:
+            last_count, last_change = count, loop.time()
+        if count >= expected or loop.time() - last_change > idle_timeout:
+            return letters
+        await asyncio.sleep(2)
+
+
+def _wait(check: Callable[[int], bool], arg: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check(arg):
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met")
+        time.sleep(0.05)
