@@ -3,13 +3,14 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: help bootstrap run test test-fast lint format bench contracts contracts-check clean-data
+.PHONY: help bootstrap run test test-fast lint format bench chaos contracts contracts-check clean-data
 
 help:
 	@echo "make run        start embedded PostgreSQL + Kafka broker and every service (seeds a demo federation)"
 	@echo "make test       run the whole test suite against real servers"
 	@echo "make lint       ruff + mypy"
 	@echo "make bench      benchmarks (figures printed, nothing asserted)"
+	@echo "make chaos      faults under load (kill -9, PostgreSQL down, rebalances, poison, broker restart)"
 	@echo "make contracts  regenerate the committed JSON Schemas of the events"
 
 bootstrap:
@@ -33,6 +34,12 @@ format: bootstrap
 
 bench: bootstrap
 	$(UV) run python -m bench $(ARGS)
+
+# The fault scenarios print one table and fail on a broken oracle; then the long fuzz run, if the
+# fuzz target exists. ARGS e.g. "--scenario kill --small".
+chaos: bootstrap
+	$(UV) run python -m unionfed_devstack.chaos $(ARGS)
+	@if $(MAKE) -n fuzz >/dev/null 2>&1; then $(MAKE) fuzz ARGS=; else echo "(no fuzz target: skipped)"; fi
 
 contracts: bootstrap
 	$(UV) run python -m unionfed_events.schemas export

@@ -1,19 +1,27 @@
-"""`unionfed run` (what `make run` calls) brings the platform up, serves, and stops cleanly."""
+"""`unionfed run` (what `make run` calls) brings the platform up, serves, restarts what dies
+(a service process, the embedded broker) and stops cleanly; its output in a file is plain lines."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from unionfed_devstack._util import port_owner
+from unionfed_devstack.chaos.load import registration_request
+from unionfed_devstack.chaos.oracle import read_topic
 from unionfed_devstack.services import SERVICES
+from unionfed_events import topics
 
 
 def _free_port() -> int:
@@ -71,9 +79,69 @@ def test_unionfed_run_starts_seeds_serves_and_stops(tmp_path: Path) -> None:
             status, body = _get(f"{membership}/members?page_size=1", token)
             assert status == 200, body
             assert body["total"] >= 300, body  # the seed went through the service
+
+            summary = log.read_text()
+            assert "│" not in summary and "┃" not in summary, summary  # not a terminal: no table
+            pid = int(re.search(r"service membership url=\S+ .* pid=(\d+) restarts=0", summary)[1])  # type: ignore[index]
+            os.kill(pid, signal.SIGKILL)
+            _wait_for_text(log, proc, "membership restarted as pid", 120)
+            assert _wait_for(lambda: _get(f"{membership}/health/ready")[0] == 200, 120), log.read_text()
+            status, body = _get(f"{membership}/members?page_size=1", token)
+            assert status == 200 and body["total"] >= 300, body
+
+            kafka = f"127.0.0.1:{env['UNIONFED_KAFKA_PORT']}"
+            broker = port_owner(int(env["UNIONFED_KAFKA_PORT"]))
+            assert broker is not None and "tansu" in broker, broker
+            os.kill(int(broker.split()[1]), signal.SIGKILL)
+            _wait_for_text(log, proc, "Kafka broker back", 60)
+            _register_through_kafka_after_restart(kafka, membership, token)
         finally:
             proc.send_signal(signal.SIGINT)
             code = proc.wait(60)
     text = log.read_text()
     assert code == 0, text
-    assert "stopped" in text
+    assert "stopping membership after 1 restart(s)" in text and "stopped" in text
+
+
+def _wait_for(check: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
+
+
+def _wait_for_text(log: Path, proc: subprocess.Popen[bytes], text: str, timeout: float) -> None:
+    def seen() -> bool:
+        assert proc.poll() is None, log.read_text()
+        return text in log.read_text()
+
+    assert _wait_for(seen, timeout), log.read_text()
+
+
+def _register_through_kafka_after_restart(kafka: str, membership: str, token: str) -> None:
+    """The broker came back empty: a branch system's request is still consumed and answered."""
+    from aiokafka import AIOKafkaProducer
+
+    status, body = _get(f"{membership}/branches?district=huangpu&page_size=1", token)
+    assert status == 200 and body["items"], body
+    branch_id = body["items"][0]["branch_id"]
+    record = registration_request("huangpu", branch_id, "after-broker-restart", 4242, "上海恒通物流有限公司")
+
+    async def send_and_read() -> bool:
+        producer = AIOKafkaProducer(bootstrap_servers=kafka, enable_idempotence=False)
+        await producer.start()
+        try:
+            await producer.send_and_wait(record.topic, record.value, key=record.key, headers=record.headers)
+        finally:
+            await producer.stop()
+        deadline = time.monotonic() + 90
+        replies = topics.district_replies("membership", "huangpu")
+        while time.monotonic() < deadline:
+            answered = await read_topic(kafka, replies, "after-broker-restart", idle=2)
+            if answered.by_key:
+                return True
+        return False
+
+    assert asyncio.run(send_and_read()), "no answer after the broker restart"

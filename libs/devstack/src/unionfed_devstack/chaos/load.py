@@ -191,7 +191,8 @@ class HttpLoad:
                 return
             if status is not None and status >= 500:
                 self.server_errors += 1
-                self.log(f"HTTP {status} for {write.employer}")
+                if self.server_errors == 1:  # one line, not one per retry; the total is in the table notes
+                    self.log(f"HTTP {status} for {write.employer} (first server error of this load)")
             if status == 409:
                 in_progress_since = in_progress_since or loop.time()
                 if loop.time() - in_progress_since > self.stuck_after:

@@ -307,6 +307,16 @@ async def _judge(
         row.notes.append(f"FAIL {len(unexpected)} members nobody asked for")
     await _check_events(platform, row, effects.members, found)
     await _check_answers(platform, row, k_in)
+    if k_in:
+        letters = await read_topic(platform.bootstrap, DLQ_TOPIC, f"chaos-{scenario}-k")
+        row.dead_lettered = sum(len(v) for v in letters.by_key.values())
+        if row.dead_lettered:
+            reasons = {
+                h.get("dlq_reason", b"?").decode(errors="replace")[:120]
+                for hs in letters.headers_by_key.values()
+                for h in hs
+            }
+            row.notes.append(f"FAIL {row.dead_lettered} valid requests dead-lettered: {sorted(reasons)[:3]}")
     if http is not None:
         _check_http(row, h_in, http)
     return row
