@@ -205,7 +205,10 @@ class Supervisor:
         self._log(f"{name} restarted as pid {p.pid} (restarts: {p.restarts})")
 
     def run_in_thread(self, interval: float = 0.2) -> Callable[[], None]:
-        """Check every `interval` seconds in a daemon thread; returns the function that stops it."""
+        """Check every `interval` seconds in a daemon thread; returns the function that stops it.
+
+        Processes restarted there die when the thread ends (die_with_parent's PR_SET_PDEATHSIG
+        follows the thread that forked), so stop the thread only when stopping the services."""
         stop = threading.Event()
 
         def loop() -> None:

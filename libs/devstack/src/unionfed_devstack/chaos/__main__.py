@@ -51,6 +51,8 @@ def main(
     if unknown:
         raise typer.BadParameter(f"unknown scenario(s) {unknown}; known: {list(SCENARIOS)}")
     root = data_dir or Path(tempfile.mkdtemp(prefix="unionfed-chaos-"))
+    if data_dir is None:
+        root.chmod(0o711)  # the postgres system user (when running as root) must traverse it
     ports = {"pg": pg_port, "kafka": kafka_port, "http": http_port}
     started = time.monotonic()
     try:

@@ -73,9 +73,13 @@ class TopicRecords:
     headers_by_key: dict[str, list[dict[str, bytes]]] = field(default_factory=dict)
 
 
-async def read_topic(bootstrap: str, topic: str, key_prefix: str, *, idle: float = 3.0) -> TopicRecords:
+async def read_topic(
+    bootstrap: str, topic: str, key_prefix: str, *, idle: float = 3.0, expect: set[str] | None = None
+) -> TopicRecords:
     """Everything on `topic` whose key starts with `key_prefix`, until `idle` seconds bring
-    nothing new (end offsets are not trusted on Tansu)."""
+    nothing new (end offsets are not trusted on Tansu), or as soon as every key of `expect` was
+    seen: a second event for a key arriving later is then missed here, but a second effect
+    would still show in the database (one member per input is checked there)."""
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
@@ -88,7 +92,7 @@ async def read_topic(bootstrap: str, topic: str, key_prefix: str, *, idle: float
     try:
         loop = asyncio.get_running_loop()
         last = loop.time()
-        while loop.time() - last < idle:
+        while loop.time() - last < idle and not (expect and expect <= out.by_key.keys()):
             batches = await consumer.getmany(timeout_ms=500, max_records=5000)
             for records in batches.values():
                 last = loop.time()

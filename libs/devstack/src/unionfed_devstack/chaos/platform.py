@@ -168,7 +168,10 @@ class ChaosPlatform:
         self.stack.postgres.start()
 
     def start_extra_instance(self) -> ServiceProcess:
-        """Another membership process: same database, same consumer group, its own port."""
+        """Another membership process: same database, same consumer group, its own port.
+
+        Call it from the main thread: a child dies with the thread that started it (PR_SET_PDEATHSIG
+        is per thread), and asyncio.to_thread's workers end with the scenario's event loop."""
         spec = dataclasses.replace(self.spec, port=free_port())
         proc = ServiceProcess(spec, self.stack.logs_dir / f"membership-{spec.port}.log")
         proc.start(self.env(spec))
@@ -191,7 +194,8 @@ class ChaosPlatform:
             time.sleep(0.05)
 
     def revive_broker(self) -> bool:
-        """What `unionfed run` does when the embedded broker died (the same function)."""
+        """What `unionfed run` does when the embedded broker died (the same function). From the
+        main thread, like `start_extra_instance`."""
         return revive_broker(self.stack, self.topic_specs, self.log)
 
     async def connect_db(self) -> asyncpg.Connection:

@@ -39,19 +39,20 @@ class Scale:
 
     @classmethod
     def small(cls) -> Scale:
+        """What `make test` runs: every fault once, in well under two minutes."""
         return cls(
-            requests=600,
-            http_writes=40,
+            requests=200,
+            http_writes=12,
             per_second=100.0,
-            kills=2,
-            pg_outage=6.0,
-            storm_seconds=12.0,
+            kills=1,
+            pg_outage=4.0,
+            storm_seconds=8.0,
             storm_period=3.0,
-            poison=60,
-            poison_failing=6,
-            poison_valid=200,
-            broker_requests=50,
-            idle_timeout=60.0,
+            poison=30,
+            poison_failing=3,
+            poison_valid=100,
+            broker_requests=30,
+            idle_timeout=45.0,
         )
 
 
@@ -148,7 +149,8 @@ async def rebalance_storm(platform: ChaosPlatform, scale: Scale, rng: random.Ran
         end = loop.time() + scale.storm_seconds
         while loop.time() < end:
             if len(platform.extras) < 2:
-                await asyncio.to_thread(platform.start_extra_instance)
+                joining = platform.start_extra_instance()
+                await asyncio.to_thread(joining.wait_ready, 120)  # its consumer subscribes at start-up
             else:
                 hard = rng.random() < 0.5
                 await asyncio.to_thread(platform.stop_extra_instance, platform.extras[0], hard=hard)
@@ -212,8 +214,10 @@ async def broker_restart(platform: ChaosPlatform, scale: Scale, rng: random.Rand
     platform.kill_broker()
     http = _http(platform, scale, log)
     await http.run(during)  # the service commits; its outbox cannot publish
+    pending = await _outbox_rows(platform)
+    log(f"broker: {len(during)} HTTP writes answered while it was down, {pending} outbox rows pending")
     revived = time.monotonic()
-    await asyncio.to_thread(platform.revive_broker)
+    platform.revive_broker()  # blocks the loop a second; nothing else runs now
     async with KafkaLoad(platform.bootstrap) as kafka:
         await kafka.send([i.record for i in after], scale.per_second)
     end = asyncio.get_running_loop().time()
@@ -223,6 +227,7 @@ async def broker_restart(platform: ChaosPlatform, scale: Scale, rng: random.Rand
     lost_replies = await read_topic(
         platform.bootstrap, topics.district_replies("membership", DISTRICT), f"chaos-{scenario}a-"
     )
+    row.notes.append(f"{pending} outbox rows were waiting for the new broker")
     row.notes.append(
         f"before the restart: {len(answered_before.members)}/{len(before)} applied, "
         f"{len(lost_replies.by_key)} of their answers left on the new broker (the rest went with its memory)"
@@ -308,7 +313,7 @@ async def _judge(
     await _check_events(platform, row, effects.members, found)
     await _check_answers(platform, row, k_in)
     if k_in:
-        letters = await read_topic(platform.bootstrap, DLQ_TOPIC, f"chaos-{scenario}-k")
+        letters = await read_topic(platform.bootstrap, DLQ_TOPIC, f"chaos-{scenario}-k", idle=1.5)
         row.dead_lettered = sum(len(v) for v in letters.by_key.values())
         if row.dead_lettered:
             reasons = {
@@ -327,7 +332,8 @@ async def _check_events(
 ) -> None:
     """Each member's MemberJoined is on the broker, once (a re-send of the same ce_id is fine)."""
     ids = {member_id for marker in found for member_id in members[marker]}
-    events = await read_topic(platform.bootstrap, topics.district_events("membership", DISTRICT), "")
+    events_topic = topics.district_events("membership", DISTRICT)
+    events = await read_topic(platform.bootstrap, events_topic, "", expect=ids)
     joined = {
         key: [
             i
@@ -351,7 +357,8 @@ async def _check_answers(platform: ChaosPlatform, row: Row, k_in: list[KafkaInpu
     if not k_in:
         return
     prefix = k_in[0].request_id.rsplit("-k", 1)[0] + "-k"
-    replies = await read_topic(platform.bootstrap, topics.district_replies("membership", DISTRICT), prefix)
+    replies_topic = topics.district_replies("membership", DISTRICT)
+    replies = await read_topic(platform.bootstrap, replies_topic, prefix, expect={i.request_id for i in k_in})
     unanswered = len({i.request_id for i in k_in} - set(replies.by_key))
     twice = sum(distinct_extra(v) for v in replies.by_key.values())
     if unanswered:
@@ -389,6 +396,14 @@ async def _wait_for_dead_letters(
         if count >= expected or loop.time() - last_change > idle_timeout:
             return letters
         await asyncio.sleep(2)
+
+
+async def _outbox_rows(platform: ChaosPlatform) -> int:
+    conn = await platform.connect_db()
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM outbox"))
+    finally:
+        await conn.close()
 
 
 def _wait(check: Callable[[int], bool], arg: int, timeout: float) -> None:
