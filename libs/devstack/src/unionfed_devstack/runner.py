@@ -187,7 +187,7 @@ class Supervisor:
             self._restart_at[name] = now + delay
             self._backoff[name] = min(delay * 2, self._max_backoff)
             self._log(
-                f"{name} (pid {p.pid}) died with exit code {code}; restarting in {delay:.0f}s "
+                f"{name} (pid {p.pid}) died with exit code {code}; restarting in {delay:.1f}s "
                 f"(restart {p.restarts + 1}); last lines of {p.log_file}:\n{p.log_tail(5)}"
             )
             return

@@ -139,8 +139,9 @@ async def postgres_outage(platform: ChaosPlatform, scale: Scale, rng: random.Ran
 async def rebalance_storm(platform: ChaosPlatform, scale: Scale, rng: random.Random, log: Log) -> Row:
     """More instances of the service join and leave the consumer group every few seconds."""
     scenario = "storm"
-    count = int(scale.per_second * scale.storm_seconds)
+    count = max(1, scale.requests // 2)
     k_in, h_in = _inputs(platform, scenario, count, scale.http_writes // 2, first_person=5_000_000)
+    timing = dataclasses.replace(scale, per_second=count / scale.storm_seconds)  # load spans the storm
     changes = 0
 
     async def faults() -> None:
@@ -158,9 +159,10 @@ async def rebalance_storm(platform: ChaosPlatform, scale: Scale, rng: random.Ran
             await asyncio.sleep(scale.storm_period * rng.uniform(0.5, 1.5))
         for proc in list(platform.extras):
             await asyncio.to_thread(platform.stop_extra_instance, proc, hard=False)
+            changes += 1
         log(f"storm: {changes} joins/leaves")
 
-    row, http = await _run_load(platform, scenario, k_in, h_in, scale, faults(), log)
+    row, http = await _run_load(platform, scenario, k_in, h_in, timing, faults(), log)
     row.notes.append(f"{changes} instances joined or left")
     return await _judge(platform, row, k_in, h_in, http, scale)
 
@@ -220,10 +222,15 @@ async def broker_restart(platform: ChaosPlatform, scale: Scale, rng: random.Rand
     platform.revive_broker()  # blocks the loop a second; nothing else runs now
     async with KafkaLoad(platform.bootstrap) as kafka:
         await kafka.send([i.record for i in after], scale.per_second)
-    end = asyncio.get_running_loop().time()
+        end = asyncio.get_running_loop().time()
+        first, _ = await wait_for_members(
+            platform, scenario, 1 + len(during), idle_timeout=scale.idle_timeout
+        )
+    # Recovered: a request sent to the new broker has been applied.
+    recovered = time.monotonic() - revived if len(first.members) > len(during) else None
     row = Row(scenario, events_in=len(after) + len(during))
     row = await _judge(platform, row, after, during, http, scale, end_of_load=end)
-    row.recover_seconds = time.monotonic() - revived if row.lost == 0 else None
+    row.recover_seconds = recovered
     lost_replies = await read_topic(
         platform.bootstrap, topics.district_replies("membership", DISTRICT), f"chaos-{scenario}a-"
     )
