@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from unionfed_devstack.chaos.platform import ChaosPlatform
 from unionfed_devstack.chaos.report import cells
-from unionfed_devstack.chaos.scenarios import SCENARIOS, Row, Scale
+from unionfed_devstack.chaos.scenarios import SCENARIOS, Scale
+from unionfed_devstack.chaos.verdict import Row
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or os.environ.get("DATABASE_ADMIN_URL")),

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from .scenarios import SCENARIO_TITLES, Row
+from .scenarios import SCENARIO_TITLES
+from .verdict import Row
 
 COLUMNS = (
     "scenario",

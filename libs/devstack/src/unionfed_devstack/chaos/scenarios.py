@@ -7,17 +7,16 @@ import dataclasses
 import random
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from unionfed_events import topics
 
 from .load import HttpLoad, HttpWrite, KafkaInput, KafkaLoad, http_inputs, kafka_inputs
-from .oracle import TopicRecords, distinct_extra, read_topic, wait_for_members
+from .oracle import read_topic, wait_for_members
 from .platform import DISTRICT, ChaosPlatform
 from .poison import poison_inputs
-
-DLQ_TOPIC = topics.dead_letter("membership-registrations")
+from .verdict import Row, judge, wait_for_dead_letters
 
 
 @dataclass(frozen=True)
@@ -56,30 +55,6 @@ class Scale:
         )
 
 
-@dataclass
-class Row:
-    scenario: str
-    events_in: int = 0
-    effects_out: int = 0
-    duplicates: int = 0
-    lost: int = 0
-    dead_lettered: int = 0
-    dead_letters_expected: int = 0
-    recover_seconds: float | None = None  # fault over -> service ready again (longest)
-    drain_seconds: float | None = None  # fault and load over -> last effect visible
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return (
-            self.duplicates == 0
-            and self.lost == 0
-            and self.effects_out == self.events_in - self.dead_letters_expected
-            and self.dead_lettered == self.dead_letters_expected
-            and not any(n.startswith("FAIL") for n in self.notes)
-        )
-
-
 Log = Callable[[str], None]
 
 
@@ -107,7 +82,7 @@ async def kill_membership(platform: ChaosPlatform, scale: Scale, rng: random.Ran
     row, http = await _run_load(platform, scenario, k_in, h_in, scale, faults(), log)
     row.recover_seconds = max(recoveries, default=None)
     row.notes.append(f"{len(recoveries)} kills, {platform.restarts} restarts so far")
-    return await _judge(platform, row, k_in, h_in, http, scale)
+    return await judge(platform, row, k_in, h_in, http, scale.idle_timeout)
 
 
 async def postgres_outage(platform: ChaosPlatform, scale: Scale, rng: random.Random, log: Log) -> Row:
@@ -133,7 +108,7 @@ async def postgres_outage(platform: ChaosPlatform, scale: Scale, rng: random.Ran
     row, http = await _run_load(platform, scenario, k_in, h_in, timing, faults(), log)
     row.recover_seconds = recover[0] if recover else None
     row.notes.append(f"{platform.restarts} restarts so far")
-    return await _judge(platform, row, k_in, h_in, http, scale)
+    return await judge(platform, row, k_in, h_in, http, scale.idle_timeout)
 
 
 async def rebalance_storm(platform: ChaosPlatform, scale: Scale, rng: random.Random, log: Log) -> Row:
@@ -164,7 +139,7 @@ async def rebalance_storm(platform: ChaosPlatform, scale: Scale, rng: random.Ran
 
     row, http = await _run_load(platform, scenario, k_in, h_in, timing, faults(), log)
     row.notes.append(f"{changes} instances joined or left")
-    return await _judge(platform, row, k_in, h_in, http, scale)
+    return await judge(platform, row, k_in, h_in, http, scale.idle_timeout)
 
 
 async def poison_flood(platform: ChaosPlatform, scale: Scale, rng: random.Random, log: Log) -> Row:
@@ -179,8 +154,10 @@ async def poison_flood(platform: ChaosPlatform, scale: Scale, rng: random.Random
     async with KafkaLoad(platform.bootstrap) as kafka:
         await kafka.send(records, scale.per_second)
     row = Row(scenario, events_in=len(records), dead_letters_expected=len(poison))
-    row = await _judge(platform, row, k_in, [], None, scale, end_of_load=asyncio.get_running_loop().time())
-    letters = await _wait_for_dead_letters(platform, f"chaos-{scenario}-", len(poison), scale.idle_timeout)
+    row = await judge(
+        platform, row, k_in, [], None, scale.idle_timeout, end_of_load=asyncio.get_running_loop().time()
+    )
+    letters = await wait_for_dead_letters(platform, f"chaos-{scenario}-", len(poison), scale.idle_timeout)
     poison_keys = {p.key for p in poison}
     per_key = {key: len(ids) for key, ids in letters.by_key.items()}
     row.dead_lettered = sum(per_key.get(k, 0) for k in poison_keys)
@@ -229,7 +206,7 @@ async def broker_restart(platform: ChaosPlatform, scale: Scale, rng: random.Rand
     # Recovered: a request sent to the new broker has been applied.
     recovered = time.monotonic() - revived if len(first.members) > len(during) else None
     row = Row(scenario, events_in=len(after) + len(during))
-    row = await _judge(platform, row, after, during, http, scale, end_of_load=end)
+    row = await judge(platform, row, after, during, http, scale.idle_timeout, end_of_load=end)
     row.recover_seconds = recovered
     lost_replies = await read_topic(
         platform.bootstrap, topics.district_replies("membership", DISTRICT), f"chaos-{scenario}a-"
@@ -289,120 +266,6 @@ async def _run_load(
         await asyncio.gather(kafka.send([i.record for i in k_in], scale.per_second), http.run(h_in), faults)
     log(f"{scenario}: load sent ({len(k_in)} requests, {len(h_in)} HTTP writes)")
     return Row(scenario, events_in=len(k_in) + len(h_in)), http
-
-
-async def _judge(
-    platform: ChaosPlatform,
-    row: Row,
-    k_in: list[KafkaInput],
-    h_in: list[HttpWrite],
-    http: HttpLoad | None,
-    scale: Scale,
-    *,
-    end_of_load: float | None = None,
-) -> Row:
-    """Members, their MemberJoined events and the requests' answers against the inputs."""
-    loop = asyncio.get_running_loop()
-    end = end_of_load or loop.time()
-    expected = {i.employer for i in k_in} | {h.employer for h in h_in}
-    scenario = row.scenario
-    effects, last_change = await wait_for_members(
-        platform, scenario, len(expected), idle_timeout=scale.idle_timeout
-    )
-    found = set(effects.members) & expected
-    row.effects_out = len(found)
-    row.lost = len(expected - found)
-    row.drain_seconds = max(0.0, last_change - end)
-    row.duplicates = sum(len(ids) - 1 for ids in effects.members.values())
-    unexpected = set(effects.members) - expected
-    if unexpected:
-        row.notes.append(f"FAIL {len(unexpected)} members nobody asked for")
-    await _check_events(platform, row, effects.members, found)
-    await _check_answers(platform, row, k_in)
-    if k_in:
-        letters = await read_topic(platform.bootstrap, DLQ_TOPIC, f"chaos-{scenario}-k", idle=1.5)
-        row.dead_lettered = sum(len(v) for v in letters.by_key.values())
-        if row.dead_lettered:
-            reasons = {
-                h.get("dlq_reason", b"?").decode(errors="replace")[:120]
-                for hs in letters.headers_by_key.values()
-                for h in hs
-            }
-            row.notes.append(f"FAIL {row.dead_lettered} valid requests dead-lettered: {sorted(reasons)[:3]}")
-    if http is not None:
-        _check_http(row, h_in, http)
-    return row
-
-
-async def _check_events(
-    platform: ChaosPlatform, row: Row, members: dict[str, list[str]], found: set[str]
-) -> None:
-    """Each member's MemberJoined is on the broker, once (a re-send of the same ce_id is fine)."""
-    ids = {member_id for marker in found for member_id in members[marker]}
-    events_topic = topics.district_events("membership", DISTRICT)
-    events = await read_topic(platform.bootstrap, events_topic, "", expect=ids)
-    joined = {
-        key: [
-            i
-            for i, h in zip(ids_, events.headers_by_key[key], strict=True)
-            if b".MemberJoined." in h.get("ce_type", b"")
-        ]
-        for key, ids_ in events.by_key.items()
-        if key in ids
-    }
-    missing = len(ids - {k for k, v in joined.items() if v})
-    extra = sum(distinct_extra(list(v)) for v in joined.values())
-    row.duplicates += extra
-    if missing:
-        row.lost += missing
-        row.notes.append(f"FAIL {missing} members without MemberJoined on the broker")
-    if extra:
-        row.notes.append(f"FAIL {extra} members with MemberJoined under two event ids")
-
-
-async def _check_answers(platform: ChaosPlatform, row: Row, k_in: list[KafkaInput]) -> None:
-    if not k_in:
-        return
-    prefix = k_in[0].request_id.rsplit("-k", 1)[0] + "-k"
-    replies_topic = topics.district_replies("membership", DISTRICT)
-    replies = await read_topic(platform.bootstrap, replies_topic, prefix, expect={i.request_id for i in k_in})
-    unanswered = len({i.request_id for i in k_in} - set(replies.by_key))
-    twice = sum(distinct_extra(v) for v in replies.by_key.values())
-    if unanswered:
-        row.lost += unanswered
-        row.notes.append(f"FAIL {unanswered} requests without an answer")
-    if twice:
-        row.duplicates += twice
-        row.notes.append(f"FAIL {twice} requests answered twice (different event ids)")
-
-
-def _check_http(row: Row, h_in: list[HttpWrite], http: HttpLoad) -> None:
-    stuck = sum(h.stuck_keys for h in h_in)
-    refused = [h.status or 0 for h in h_in if h.status not in (201, 422)]
-    replayed = sum(1 for h in h_in if h.status == 422)
-    if stuck:
-        row.notes.append(
-            f"{stuck} Idempotency-Keys stuck 'in progress' (new key used; {replayed} answered 422 already a member)"
-        )
-    if refused:
-        row.notes.append(f"FAIL HTTP answers other than 201/422: {sorted(set(refused))}")
-    if http.server_errors:
-        row.notes.append(f"{http.server_errors} HTTP 5xx answers during the fault")
-
-
-async def _wait_for_dead_letters(
-    platform: ChaosPlatform, prefix: str, expected: int, idle_timeout: float
-) -> TopicRecords:
-    loop = asyncio.get_running_loop()
-    last_count, last_change = -1, loop.time()
-    while True:
-        letters = await read_topic(platform.bootstrap, DLQ_TOPIC, prefix)
-        count = sum(len(v) for v in letters.by_key.values())
-        if count != last_count:
-            last_count, last_change = count, loop.time()
-        if count >= expected or loop.time() - last_change > idle_timeout:
-            return letters
-        await asyncio.sleep(2)
 
 
 async def _outbox_rows(platform: ChaosPlatform) -> int:
