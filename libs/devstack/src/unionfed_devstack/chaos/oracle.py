@@ -7,11 +7,10 @@ replies topic, dead letters on `unionfed.dlq.membership-registrations`."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from .platform import ChaosPlatform
 
@@ -80,16 +79,19 @@ async def read_topic(
     nothing new (end offsets are not trusted on Tansu), or as soon as every key of `expect` was
     seen: a second event for a key arriving later is then missed here, but a second effect
     would still show in the database (one member per input is checked there)."""
+    # No consumer group: partitions assigned by hand, so no join and rebalance per read.
     consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=f"chaos-oracle-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
+        bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
     )
     out = TopicRecords()
     await consumer.start()
     try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            await consumer.topics()  # metadata refresh
+            partitions = consumer.partitions_for_topic(topic) or set()
+        consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
+        await consumer.seek_to_beginning()
         loop = asyncio.get_running_loop()
         last = loop.time()
         while loop.time() - last < idle and not (expect and expect <= out.by_key.keys()):
