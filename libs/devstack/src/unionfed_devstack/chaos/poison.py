@@ -14,6 +14,9 @@ from dataclasses import dataclass, replace
 from .load import OutgoingRecord, registration_request
 
 KINDS = ("malformed_json", "no_headers", "wrong_version", "failing")
+# Whether the consumer must dead-letter each kind (else: skip it, with no effect). A tolerant
+# reader that skips unknown versions instead of dead-lettering them flips `wrong_version` here.
+DEAD_LETTERED = {"malformed_json": True, "no_headers": True, "wrong_version": True, "failing": True}
 
 
 @dataclass(frozen=True)

@@ -138,15 +138,20 @@ def _check_http(row: Row, h_in: list[HttpWrite], http: HttpLoad) -> None:
 
 
 async def wait_for_dead_letters(
-    platform: ChaosPlatform, prefix: str, expected: int, idle_timeout: float
+    platform: ChaosPlatform, prefix: str, keys: set[str], idle_timeout: float
 ) -> TopicRecords:
+    """The dead letters whose key starts with `prefix`, once every one of `keys` is there (or
+    nothing new came for `idle_timeout` seconds). Read once more after a short idle, so a second
+    letter for a key written in the same breath is counted too."""
     loop = asyncio.get_running_loop()
     last_count, last_change = -1, loop.time()
     while True:
-        letters = await read_topic(platform.bootstrap, DLQ_TOPIC, prefix)
+        letters = await read_topic(platform.bootstrap, DLQ_TOPIC, prefix, idle=1.0, expect=keys)
         count = sum(len(v) for v in letters.by_key.values())
         if count != last_count:
             last_count, last_change = count, loop.time()
-        if count >= expected or loop.time() - last_change > idle_timeout:
+        if keys <= letters.by_key.keys():
+            return await read_topic(platform.bootstrap, DLQ_TOPIC, prefix, idle=1.5)
+        if loop.time() - last_change > idle_timeout:
             return letters
-        await asyncio.sleep(2)
+        await asyncio.sleep(1)
