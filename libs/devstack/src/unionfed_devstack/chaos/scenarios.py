@@ -117,28 +117,36 @@ async def rebalance_storm(platform: ChaosPlatform, scale: Scale, rng: random.Ran
     count = max(1, scale.requests // 2)
     k_in, h_in = _inputs(platform, scenario, count, scale.http_writes // 2, first_person=5_000_000)
     timing = dataclasses.replace(scale, per_second=count / scale.storm_seconds)  # load spans the storm
-    changes = 0
+    changes, ready_when_left = 0, 0
+
+    async def leave(hard: bool) -> None:
+        nonlocal changes, ready_when_left
+        proc = platform.extras[0]
+        ready_when_left += platform.is_ready(proc.spec)
+        await asyncio.to_thread(platform.stop_extra_instance, proc, hard=hard)
+        changes += 1
 
     async def faults() -> None:
+        # Every few seconds one instance starts or one leaves (SIGTERM or kill -9), whether or not
+        # it finished starting: a crash during start-up is part of the storm.
         nonlocal changes
         loop = asyncio.get_running_loop()
         end = loop.time() + scale.storm_seconds
         while loop.time() < end:
             if len(platform.extras) < 2:
-                joining = platform.start_extra_instance()
-                await asyncio.to_thread(joining.wait_ready, 120)  # its consumer subscribes at start-up
+                platform.start_extra_instance()
+                changes += 1
             else:
-                hard = rng.random() < 0.5
-                await asyncio.to_thread(platform.stop_extra_instance, platform.extras[0], hard=hard)
-            changes += 1
+                await leave(hard=rng.random() < 0.5)
             await asyncio.sleep(scale.storm_period * rng.uniform(0.5, 1.5))
-        for proc in list(platform.extras):
-            await asyncio.to_thread(platform.stop_extra_instance, proc, hard=False)
-            changes += 1
-        log(f"storm: {changes} joins/leaves")
+        if platform.extras:  # at least one instance surely joins the group before it leaves
+            await asyncio.to_thread(platform.extras[-1].wait_ready, 120)
+        while platform.extras:
+            await leave(hard=False)
+        log(f"storm: {changes} joins/leaves, {ready_when_left} instances were serving when they left")
 
     row, http = await _run_load(platform, scenario, k_in, h_in, timing, faults(), log)
-    row.notes.append(f"{changes} instances joined or left")
+    row.notes.append(f"{changes} joins/leaves; {ready_when_left} instances were serving when they left")
     return await judge(platform, row, k_in, h_in, http, scale.idle_timeout)
 
 
