@@ -165,7 +165,10 @@ class HttpLoad:
         for write in writes:
             queue.put_nowait(write)
         started = asyncio.get_running_loop().time()
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=10) as client:
+        # One token for the whole load, as a client holds one: Idempotency-Keys are scoped to the
+        # caller, and (until they are scoped to the token's subject) a new token is a new scope.
+        headers = {"Authorization": f"Bearer {self.token()}"}
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=10, headers=headers) as client:
             await asyncio.gather(*(self._worker(client, queue, started) for _ in range(self.workers)))
 
     async def _worker(
@@ -208,7 +211,7 @@ class HttpLoad:
             response = await client.post(
                 f"/branches/{write.branch_id}/members",
                 json=write.body(),
-                headers={"Authorization": f"Bearer {self.token()}", "Idempotency-Key": write.key},
+                headers={"Idempotency-Key": write.key},
             )
         except httpx.HTTPError:
             return None  # refused, reset, timed out: the service is down or restarting
