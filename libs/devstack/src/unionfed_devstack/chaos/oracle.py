@@ -114,3 +114,22 @@ async def read_topic(
 def distinct_extra(values: list[str | None]) -> int:
     """How many distinct events beyond the first (a re-send of the same ce_id is not a duplicate)."""
     return max(0, len(set(values)) - 1)
+
+
+async def read_until_complete(
+    bootstrap: str, topic: str, key_prefix: str, expect: set[str], *, idle_timeout: float
+) -> TopicRecords:
+    """`read_topic` again until every key of `expect` is there, or `idle_timeout` seconds brought
+    no new key: the relay may still be backing off from a broker error when a read ends."""
+    loop = asyncio.get_running_loop()
+    last_count, last_change = -1, loop.time()
+    while True:
+        records = await read_topic(bootstrap, topic, key_prefix, expect=expect)
+        count = len(expect & records.by_key.keys())
+        if count == len(expect):
+            return records
+        if count != last_count:
+            last_count, last_change = count, loop.time()
+        elif loop.time() - last_change > idle_timeout:
+            return records
+        await asyncio.sleep(1)

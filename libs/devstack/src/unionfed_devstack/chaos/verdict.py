@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from unionfed_events import topics
 
 from .load import HttpLoad, HttpWrite, KafkaInput
-from .oracle import TopicRecords, distinct_extra, read_topic, wait_for_members
+from .oracle import TopicRecords, distinct_extra, read_topic, read_until_complete, wait_for_members
 from .platform import DISTRICT, ChaosPlatform
 
 DLQ_TOPIC = topics.dead_letter("membership-registrations")
@@ -64,8 +64,8 @@ async def judge(
     unexpected = set(effects.members) - expected
     if unexpected:
         row.notes.append(f"FAIL {len(unexpected)} members nobody asked for")
-    await _check_events(platform, row, effects.members, found)
-    await _check_answers(platform, row, k_in)
+    await _check_events(platform, row, effects.members, found, idle_timeout)
+    await _check_answers(platform, row, k_in, idle_timeout)
     if k_in:
         letters = await read_topic(platform.bootstrap, DLQ_TOPIC, f"chaos-{scenario}-k", idle=1.5)
         row.dead_lettered = sum(len(v) for v in letters.by_key.values())
@@ -82,12 +82,12 @@ async def judge(
 
 
 async def _check_events(
-    platform: ChaosPlatform, row: Row, members: dict[str, list[str]], found: set[str]
+    platform: ChaosPlatform, row: Row, members: dict[str, list[str]], found: set[str], idle_timeout: float
 ) -> None:
     """Each member's MemberJoined is on the broker, once (a re-send of the same ce_id is fine)."""
     ids = {member_id for marker in found for member_id in members[marker]}
     events_topic = topics.district_events("membership", DISTRICT)
-    events = await read_topic(platform.bootstrap, events_topic, "", expect=ids)
+    events = await read_until_complete(platform.bootstrap, events_topic, "", ids, idle_timeout=idle_timeout)
     joined = {
         key: [
             i
@@ -107,12 +107,16 @@ async def _check_events(
         row.notes.append(f"FAIL {extra} members with MemberJoined under two event ids")
 
 
-async def _check_answers(platform: ChaosPlatform, row: Row, k_in: list[KafkaInput]) -> None:
+async def _check_answers(
+    platform: ChaosPlatform, row: Row, k_in: list[KafkaInput], idle_timeout: float
+) -> None:
     if not k_in:
         return
     prefix = k_in[0].request_id.rsplit("-k", 1)[0] + "-k"
     replies_topic = topics.district_replies("membership", DISTRICT)
-    replies = await read_topic(platform.bootstrap, replies_topic, prefix, expect={i.request_id for i in k_in})
+    replies = await read_until_complete(
+        platform.bootstrap, replies_topic, prefix, {i.request_id for i in k_in}, idle_timeout=idle_timeout
+    )
     unanswered = len({i.request_id for i in k_in} - set(replies.by_key))
     twice = sum(distinct_extra(v) for v in replies.by_key.values())
     if unanswered:
