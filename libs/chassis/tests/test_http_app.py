@@ -148,7 +148,7 @@ async def test_platform_routes(db, serve, make_database, group) -> None:
 
         ready = await client.get("/health/ready")
         assert ready.status_code == 200, ready.text
-        assert ready.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+        assert ready.json() == {"status": "ok", "database": "ok", "broker": "ok", "consumers": {group: "ok"}}
 
         metrics = await client.get("/metrics")
         assert metrics.status_code == 200
@@ -169,7 +169,8 @@ async def test_platform_routes(db, serve, make_database, group) -> None:
         assert ready.status_code == 503
         body = ready.json()
         assert body["status"] == "unavailable"
-        assert body["database"] != "ok" and body["broker"] == "ok"
+        assert (body["database"], body["broker"]) == ("unreachable", "ok")
+        assert "no_such_database_here" not in ready.text, "no exception text in the answer"
 
 
 async def test_bearer_auth_and_district_scope(db, serve, district) -> None:

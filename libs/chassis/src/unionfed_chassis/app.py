@@ -23,7 +23,7 @@ from .consumer import EventConsumer
 from .errors import install_error_handlers
 from .idempotency import IdempotencyMiddleware
 from .logging import configure_logging
-from .runtime import Runtime
+from .runtime import Runtime, is_ready
 from .settings import ServiceSettings
 
 
@@ -119,9 +119,10 @@ def _add_platform_routes(app: FastAPI, runtime: Runtime, definition: ServiceDefi
 
     @app.get("/health/ready", tags=["platform"])
     async def ready() -> JSONResponse:
-        """Ready when the database and the broker answer."""
+        """Ready when the database and the broker answer and no consumer is stuck retrying;
+        otherwise 503 naming what is not ok (details in the log)."""
         checks = await runtime.readiness()
-        ok = all(v == "ok" for v in checks.values())
+        ok = is_ready(checks)
         return JSONResponse({"status": "ok" if ok else "unavailable", **checks}, 200 if ok else 503)
 
     @app.get("/metrics", tags=["platform"])

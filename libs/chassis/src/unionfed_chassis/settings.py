@@ -50,6 +50,13 @@ class ServiceSettings(BaseSettings):
 
     consumer_max_records: int = 1000
     consumer_max_attempts: int = Field(3, description="Tries of a failing event before it is dead-lettered")
+    consumer_transient_retry_seconds: float = Field(
+        300.0,
+        description="How long an event failing with a transient error is retried before it is dead-lettered",
+    )
+    consumer_max_retry_backoff_seconds: float = Field(
+        30.0, description="Longest wait between transient retries"
+    )
     consumers_enabled: bool = True
 
     gc_gen0_threshold: int = Field(
