@@ -1,11 +1,13 @@
 """Poison records for the flood scenario: each kind breaks a consumer differently.
 
 - `malformed`: not a CloudEvent the platform can read (payload not JSON, or no ce_* headers);
-- `wrong_version`: a type version no consumer knows (`…MemberRegistrationRequested.v9`);
+- `wrong_version`: a type version no consumer knows (`…MemberRegistrationRequested.v9`): a
+  tolerant reader skips it, so it must leave no effect and no dead letter;
 - `failing`: a valid request whose effect the database refuses (a NUL character in the
   employer, which PostgreSQL text cannot hold), so the handler fails on every attempt.
 
-The record key is the poison id: dead letters keep the original key, so each one is matched back."""
+The record key is the poison id: dead letters keep the original key, so each one is matched back;
+the employer `poison <key>` finds an effect a poison record must not have had."""
 
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ from dataclasses import dataclass, replace
 from .load import OutgoingRecord, registration_request
 
 KINDS = ("malformed_json", "no_headers", "wrong_version", "failing")
-# Whether the consumer must dead-letter each kind (else: skip it, with no effect). A tolerant
-# reader that skips unknown versions instead of dead-lettering them flips `wrong_version` here.
-DEAD_LETTERED = {"malformed_json": True, "no_headers": True, "wrong_version": True, "failing": True}
+# Whether the consumer must dead-letter each kind; otherwise it must skip it, with no effect.
+# A version the consumer has no handler for is skipped and counted (tolerant reader), not
+# dead-lettered: a newer producer is not a broken event.
+DEAD_LETTERED = {"malformed_json": True, "no_headers": True, "wrong_version": False, "failing": True}
 
 
 @dataclass(frozen=True)

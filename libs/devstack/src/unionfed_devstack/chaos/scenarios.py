@@ -180,6 +180,9 @@ async def poison_flood(platform: ChaosPlatform, scale: Scale, rng: random.Random
     skipped = len(poison) - len(poison_keys)
     if skipped:
         row.notes.append(f"{skipped} poison records of kinds to skip (not counted in events in)")
+    applied = await _poison_effects(platform, scenario)
+    if applied:
+        row.notes.append(f"FAIL {applied} poison records had an effect (a member row)")
     kinds: dict[str, int] = {}
     for p in poison:
         kinds[p.kind] = kinds.get(p.kind, 0) + 1
@@ -277,6 +280,18 @@ async def _run_load(
         await asyncio.gather(kafka.send([i.record for i in k_in], scale.per_second), http.run(h_in), faults)
     log(f"{scenario}: load sent ({len(k_in)} requests, {len(h_in)} HTTP writes)")
     return Row(scenario, events_in=len(k_in) + len(h_in)), http
+
+
+async def _poison_effects(platform: ChaosPlatform, scenario: str) -> int:
+    conn = await platform.connect_db()
+    try:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM members WHERE employer LIKE $1", f"poison chaos-{scenario}-%"
+            )
+        )
+    finally:
+        await conn.close()
 
 
 async def _outbox_rows(platform: ChaosPlatform) -> int:
