@@ -104,7 +104,7 @@ def make_settings(kafka_bootstrap: str, kafka_idempotence: bool) -> Callable[...
     def make(database_url: str, **overrides: Any) -> ServiceSettings:
         values: dict[str, Any] = {
             "service_name": "chassis-test",
-            "environment": "test",
+            "environment": "development",
             "database_url": database_url,
             "run_migrations": False,
             "kafka_bootstrap_servers": kafka_bootstrap,

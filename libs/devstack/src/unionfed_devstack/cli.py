@@ -215,22 +215,32 @@ def token(
     branch: str | None = typer.Option(None, "--branch", help="Branch id the token is scoped to."),
     subject: str = typer.Option("dev", "--subject", help="The token's subject (user id)."),
     ttl_hours: float = typer.Option(8.0, "--ttl-hours", help="Lifetime in hours."),
+    service: list[str] = typer.Option(
+        [], "--service", help="Service the token is for (its audience); repeatable. Default: every service."
+    ),
 ) -> None:
-    """Print a development JWT signed with $JWT_SECRET or the dev secret in the data folder."""
+    """Print a development JWT (HS256) signed with $JWT_SECRET or the dev secret in the data folder.
+
+    Services accept it only with ENVIRONMENT=development (as `unionfed run` starts them)."""
     try:
-        from unionfed_chassis.auth import issue_token
+        from unionfed_chassis.auth import audience_of, issue_token
     except ImportError as exc:
         err.print(f"[red]error:[/] unionfed_chassis.auth.issue_token is not available ({exc})")
         raise typer.Exit(1) from exc
     secret = os.environ.get("JWT_SECRET") or dev_secret(data_dir() / "dev-jwt-secret")
-    jwt = issue_token(
-        secret,
-        role=role.value,
-        subject=subject,
-        district=district,
-        branch=branch,
-        ttl_seconds=int(ttl_hours * 3600),
-    )
+    try:
+        jwt = issue_token(
+            secret,
+            role=role.value,
+            subject=subject,
+            audience=[audience_of(name) for name in service or [s.name for s in SERVICES]],
+            district=district,
+            branch=branch,
+            ttl_seconds=int(ttl_hours * 3600),
+        )
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
     typer.echo(jwt)  # plain stdout, so TOKEN=$(unionfed token ...) works
 
 
@@ -317,6 +327,8 @@ def api_docs(
     import json
     from pathlib import Path
 
+    # Importing an app builds it from settings; the documents need no real secrets.
+    os.environ.setdefault("ENVIRONMENT", "development")
     for spec in SERVICES:
         module_name, _, attr = spec.app.partition(":")
         service_app = getattr(importlib.import_module(module_name), attr)

@@ -7,6 +7,8 @@ Extension attributes (lowercase alphanumerics, per the spec):
   traceparent                 — W3C trace context (CloudEvents distributed-tracing extension)
   sequence                    — the subject's version after this event; orders a subject's events
                                 even when a cross-district transfer spreads them over two topics
+  actor, actorrole            — who caused it (audit): a token's subject and role, a branch system,
+                                or the service itself (role `service`)
 """
 
 from __future__ import annotations
@@ -22,7 +24,17 @@ SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
 
 _REQUIRED = ("id", "source", "type", "specversion", "time")
-_OPTIONAL = ("subject", "correlationid", "causationid", "district", "branch", "traceparent", "sequence")
+_OPTIONAL = (
+    "subject",
+    "correlationid",
+    "causationid",
+    "district",
+    "branch",
+    "traceparent",
+    "sequence",
+    "actor",
+    "actorrole",
+)
 _KNOWN = frozenset(_REQUIRED + _OPTIONAL)
 _REQUIRED_SET = frozenset(_REQUIRED)
 _HEADER_NAMES = tuple((name, f"ce_{name}") for name in _REQUIRED + _OPTIONAL)
@@ -58,6 +70,8 @@ class Envelope:
     branch: str | None = None
     traceparent: str | None = None
     sequence: int | None = None
+    actor: str | None = None
+    actorrole: str | None = None
     data: bytes = b"{}"
 
     @classmethod
@@ -72,6 +86,8 @@ class Envelope:
         causationid: str | None = None,
         traceparent: str | None = None,
         sequence: int | None = None,
+        actor: str | None = None,
+        actorrole: str | None = None,
     ) -> Self:
         """Build the envelope for `event`; the correlation id defaults to the event's own id."""
         event_id = str(uuid7())
@@ -87,6 +103,8 @@ class Envelope:
             branch=branch,
             traceparent=traceparent,
             sequence=sequence,
+            actor=actor,
+            actorrole=actorrole,
             data=event.model_dump_json().encode(),
         )
 

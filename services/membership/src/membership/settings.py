@@ -11,7 +11,7 @@ from membership.domain.national_id import NationalIdVault
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
-# Development only: the validator refuses it in production, like the chassis's dev JWT secret.
+# Development only: refused unless ENVIRONMENT=development, like the chassis's dev JWT secret.
 DEV_NATIONAL_ID_KEY = "dec0de00" * 8
 
 
@@ -35,8 +35,11 @@ class MembershipSettings(ServiceSettings):
             raise ValueError("NATIONAL_ID_KEY must be hex") from None
         if len(key) < 32:
             raise ValueError("NATIONAL_ID_KEY must be at least 32 bytes (64 hex digits)")
-        if self.environment == "production" and self.national_id_key == DEV_NATIONAL_ID_KEY:
-            raise ValueError("NATIONAL_ID_KEY must be set to a random secret in production")
+        if not self.is_development and self.national_id_key == DEV_NATIONAL_ID_KEY:
+            raise ValueError(
+                "NATIONAL_ID_KEY must be set to a random secret (64 hex digits, e.g. `openssl rand -hex 32`) "
+                "unless ENVIRONMENT=development"
+            )
         return self
 
     def vault(self) -> NationalIdVault:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from unionfed_chassis.consumer import Delivery, EventConsumer
+from unionfed_chassis.context import Actor, acting_as
 from unionfed_chassis.db import UnitOfWork
 from unionfed_events import membership as ev
 from unionfed_events import topics
@@ -46,13 +47,21 @@ async def _answer(uow: UnitOfWork, vault: NationalIdVault, delivery: Delivery) -
     cmd = cmds.RegisterFromBranchSystem(
         district, request.request_id, request.branch_id, person, request.joined_on
     )
-    answer = await handlers.register_from_branch_system(uow, cmd, vault, delivery.envelope)
-    # Never the request itself in the log: it carries the full ID and phone number.
-    log.info("registration %s from %s: %s", request.request_id, district, answer.outcome.value)
-    uow.send_to(
-        topics.district_replies("membership", district),
-        answer,
-        district=district,
-        branch=request.branch_id if answer.outcome is not ev.RegistrationOutcome.REJECTED else None,
-        caused_by=delivery.envelope,
-    )
+    # Audit: what this request changes was done by the branch system that sent it.
+    with acting_as(branch_system(district, delivery.envelope.source)):
+        answer = await handlers.register_from_branch_system(uow, cmd, vault, delivery.envelope)
+        # Never the request itself in the log: it carries the full ID and phone number.
+        log.info("registration %s from %s: %s", request.request_id, district, answer.outcome.value)
+        uow.send_to(
+            topics.district_replies("membership", district),
+            answer,
+            district=district,
+            branch=request.branch_id if answer.outcome is not ev.RegistrationOutcome.REJECTED else None,
+            caused_by=delivery.envelope,
+        )
+
+
+def branch_system(district: str, source: str) -> Actor:
+    """The actor of a branch system's request: its CloudEvents source, qualified by the district
+    whose inbound topic (ACL-restricted) it wrote to."""
+    return Actor(f"{district}:{source}", "branch_system")

@@ -174,6 +174,10 @@ class HistoryEntry(Public):
     district: str
     branch_id: str
     details: dict[str, Any]
+    actor: str | None = Field(
+        None, description="Who made the change: token subject, branch system or service"
+    )
+    actor_role: str | None = Field(None, description="Their role (`public`, `branch_system`, `service`, …)")
 
 
 class RowErrorPublic(Public):

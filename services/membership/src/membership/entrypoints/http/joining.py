@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter
-from unionfed_chassis.auth import Role
-from unionfed_chassis.http import PrincipalDep, Public, UowDep
+from unionfed_chassis.auth import Principal
+from unionfed_chassis.http import Public, UowDep
 
 from membership import commands as cmds
 from membership import handlers
@@ -15,6 +15,9 @@ from membership.adapters import queries
 from membership.domain.enums import ApplicationStatus
 from membership.entrypoints import schemas as s
 from membership.entrypoints.http._common import PageNo, PageSize, VaultDep, page_of, scoped
+from membership.entrypoints.http.access import READ, WRITE, Allow
+
+ApplicationsWriter = Annotated[Principal, Allow("applications", WRITE)]
 
 router = APIRouter(tags=["joining"])
 
@@ -38,7 +41,7 @@ async def submit_application(body: s.ApplicationCreate, uow: UowDep, vault: Vaul
 @router.get("/applications", response_model=s.Page[s.ApplicationPublic])
 async def list_applications(
     uow: UowDep,
-    principal: PrincipalDep,
+    principal: Annotated[Principal, Allow("applications", READ)],
     district: str | None = None,
     branch_id: str | None = None,
     status: ApplicationStatus | None = None,
@@ -55,7 +58,7 @@ async def list_applications(
 
 @router.post("/applications/{application_id}/approve", response_model=s.MemberPublic)
 async def approve_application(
-    application_id: UUID, uow: UowDep, principal: PrincipalDep, vault: VaultDep
+    application_id: UUID, uow: UowDep, principal: ApplicationsWriter, vault: VaultDep
 ) -> Any:
     """Approve a pending application: the applicant becomes a member (MemberJoined)."""
     outcome = await handlers.approve_application(
@@ -68,7 +71,7 @@ async def approve_application(
 
 @router.post("/applications/{application_id}/reject", response_model=s.ApplicationPublic)
 async def reject_application(
-    application_id: UUID, body: s.ApplicationReject, uow: UowDep, principal: PrincipalDep
+    application_id: UUID, body: s.ApplicationReject, uow: UowDep, principal: ApplicationsWriter
 ) -> Any:
     """Refuse a pending application with a reason the applicant can read."""
     await handlers.reject_application(
@@ -80,10 +83,13 @@ async def reject_application(
 
 @router.post("/branches/{branch_id}/members", status_code=201, response_model=s.MemberPublic)
 async def register_member(
-    branch_id: str, body: s.MemberCreate, uow: UowDep, principal: PrincipalDep, vault: VaultDep
+    branch_id: str,
+    body: s.MemberCreate,
+    uow: UowDep,
+    principal: Annotated[Principal, Allow("members", WRITE)],
+    vault: VaultDep,
 ) -> Any:
     """Register one member of a branch directly, without an application (MemberJoined, channel `officer`)."""
-    principal.require_role(Role.FEDERATION_ADMIN, Role.DISTRICT_OFFICER, Role.BRANCH_OFFICER)
     cmd = cmds.RegisterMember(branch_id, _person(body), body.joined_on)
     member = await handlers.register_member(uow, cmd, vault, principal.check)
     await uow.commit()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from unionfed_chassis.auth import Role
-from unionfed_chassis.http import PrincipalDep, UowDep
+from unionfed_chassis.auth import Principal
+from unionfed_chassis.http import UowDep
 
 from membership import commands as cmds
 from membership import handlers
@@ -14,30 +14,33 @@ from membership.adapters import queries
 from membership.domain.errors import NotFound
 from membership.entrypoints import schemas as s
 from membership.entrypoints.http._common import PageNo, PageSize, page_of, scoped
+from membership.entrypoints.http.access import READ, WRITE, Allow
 
 router = APIRouter(tags=["organisation"])
 
 
 @router.post("/districts", status_code=201, response_model=s.DistrictPublic)
-async def create_district(body: s.DistrictCreate, uow: UowDep, principal: PrincipalDep) -> Any:
-    """Create a district union (federation admin only)."""
-    principal.require_role(Role.FEDERATION_ADMIN)
-    district = await handlers.create_district(uow, cmds.CreateDistrict(body.code, body.name))
+async def create_district(
+    body: s.DistrictCreate, uow: UowDep, principal: Annotated[Principal, Allow("districts", WRITE)]
+) -> Any:
+    """Create a district union (the federation's decision)."""
+    district = await handlers.create_district(uow, cmds.CreateDistrict(body.code, body.name), principal.check)
     await uow.commit()
     return district
 
 
 @router.get("/districts", response_model=list[s.DistrictPublic])
-async def list_districts(uow: UowDep, principal: PrincipalDep) -> Any:
+async def list_districts(uow: UowDep, principal: Annotated[Principal, Allow("districts", READ)]) -> Any:
     """District unions the caller may see."""
     district, _ = scoped(principal, None, None)
     return await queries.list_districts(uow.session, district)
 
 
 @router.post("/branches", status_code=201, response_model=s.BranchPublic)
-async def establish_branch(body: s.BranchCreate, uow: UowDep, principal: PrincipalDep) -> Any:
+async def establish_branch(
+    body: s.BranchCreate, uow: UowDep, principal: Annotated[Principal, Allow("branches", WRITE)]
+) -> Any:
     """Establish a grassroots branch in a district (emits BranchEstablished)."""
-    principal.require_role(Role.FEDERATION_ADMIN, Role.DISTRICT_OFFICER)
     cmd = cmds.EstablishBranch(
         body.name,
         body.kind,
@@ -55,7 +58,7 @@ async def establish_branch(body: s.BranchCreate, uow: UowDep, principal: Princip
 @router.get("/branches", response_model=s.Page[s.BranchPublic])
 async def list_branches(
     uow: UowDep,
-    principal: PrincipalDep,
+    principal: Annotated[Principal, Allow("branches", READ)],
     district: str | None = None,
     industry: str | None = None,
     kind: str | None = None,
@@ -81,7 +84,9 @@ async def list_branches(
 
 
 @router.get("/branches/{branch_id}", response_model=s.BranchPublic)
-async def get_branch(branch_id: str, uow: UowDep, principal: PrincipalDep) -> Any:
+async def get_branch(
+    branch_id: str, uow: UowDep, principal: Annotated[Principal, Allow("branches", READ)]
+) -> Any:
     """One branch."""
     row = await queries.get_branch(uow.session, branch_id)
     if row is None:
@@ -91,9 +96,14 @@ async def get_branch(branch_id: str, uow: UowDep, principal: PrincipalDep) -> An
 
 
 @router.post("/branches/{branch_id}/close", response_model=s.BranchClosurePublic)
-async def close_branch(branch_id: str, body: s.BranchClose, uow: UowDep, principal: PrincipalDep) -> Any:
-    """Close a branch; with `move_members_to` its members and pending applications move there (a merge)."""
-    principal.require_role(Role.FEDERATION_ADMIN, Role.DISTRICT_OFFICER)
+async def close_branch(
+    branch_id: str,
+    body: s.BranchClose,
+    uow: UowDep,
+    principal: Annotated[Principal, Allow("branches", WRITE)],
+) -> Any:
+    """Close a branch; with `move_members_to` its members and pending applications move there (a merge,
+    which needs scope over both branches)."""
     cmd = cmds.CloseBranch(branch_id, body.reason, body.move_members_to, body.on)
     closure = await handlers.close_branch(uow, cmd, principal.check)
     await uow.commit()
