@@ -28,10 +28,13 @@ MEMBERSHIP = next(s for s in SERVICES if s.name == "membership")
 
 
 def issue_dev_token(secret: str) -> str:
-    """The one place chaos mints a token: a federation admin, as an officer tool would hold."""
-    from unionfed_chassis.auth import issue_token
+    """The one place chaos mints a token: a federation admin of the membership service, as an
+    officer tool would hold (a development token: the service runs with ENVIRONMENT=development)."""
+    from unionfed_chassis.auth import audience_of, issue_token
 
-    return issue_token(secret, role="federation_admin", subject="chaos")
+    return issue_token(
+        secret, role="federation_admin", subject="chaos", audience=audience_of(MEMBERSHIP.name)
+    )
 
 
 class ChaosPlatform:
