@@ -99,7 +99,7 @@ async def test_retry_moves_rows_back_under_their_original_ids(make_database) -> 
         assert await _ids(engine) == ([7], [9])
         async with engine.connect() as conn:
             row = (await conn.execute(sa.select(outbox).where(outbox.c.id == 7))).one()
-        assert (row.event_id, row.topic, row.payload) == (envelope.id, TOPIC, envelope.data)
+        assert (str(row.event_id), row.topic, row.payload) == (envelope.id, TOPIC, envelope.data)
         assert json.loads(row.payload)["branch_id"] == "b-7"
 
         missing = _invoke(url, "retry", "--id", "7", "--id", "9")

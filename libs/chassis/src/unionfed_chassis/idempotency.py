@@ -22,6 +22,7 @@ from starlette.types import Scope
 
 from .errors import error_body
 from .http import verified_principal
+from .inputs import CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE
 from .tables import idempotency_keys as keys
 
 HEADER = "Idempotency-Key"
@@ -39,6 +40,8 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
             return await call_next(request)
         if len(key) > 200:
             return JSONResponse(error_body("Idempotency-Key is longer than 200 characters", HEADER), 422)
+        if CONTROL_CHARACTERS.search(key):  # the key is stored; PostgreSQL refuses NUL
+            return JSONResponse(error_body(f"Idempotency-Key {CONTROL_CHARACTERS_MESSAGE}", HEADER), 422)
         engine: AsyncEngine = self._engine_getter(request)  # type: ignore[operator]
         body = await request.body()
         principal = await principal_of(request.scope, request.headers)

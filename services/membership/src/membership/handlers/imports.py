@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from unionfed_chassis.db import UnitOfWork
+from unionfed_chassis.inputs import without_control_characters
 
 from membership import commands as cmds
 from membership.adapters.repository import Repository, Secrets, history_row, member_row
@@ -100,7 +101,7 @@ def _claim(import_id: UUID, branch: Branch, sha: str, cmd: cmds.ImportMembers) -
         "branch_id": branch.branch_id,
         "district": branch.district,
         "file_sha256": sha,
-        "filename": cmd.filename,
+        "filename": cmd.filename and without_control_characters(cmd.filename, 255),
         "rows": 0,
         "created": 0,
         "failed": 0,

@@ -16,7 +16,7 @@ from membership.adapters.repository import Repository
 from membership.domain.csv_import import failed_rows_csv
 from membership.domain.errors import DomainError, NotFound
 from membership.entrypoints import schemas as s
-from membership.entrypoints.http._common import VaultDep
+from membership.entrypoints.http._common import BranchIdPath, VaultDep
 from membership.entrypoints.http.access import READ, WRITE, Allow
 
 ImportsWriter = Annotated[Principal, Allow("imports", WRITE)]
@@ -26,7 +26,7 @@ router = APIRouter(tags=["joining"])
 
 @router.post("/branches/{branch_id}/imports", response_model=s.ImportPublic)
 async def import_members(
-    branch_id: str,
+    branch_id: BranchIdPath,
     request: Request,
     uow: UowDep,
     principal: ImportsWriter,

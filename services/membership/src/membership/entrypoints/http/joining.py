@@ -14,7 +14,16 @@ from membership import handlers
 from membership.adapters import queries
 from membership.domain.enums import ApplicationStatus
 from membership.entrypoints import schemas as s
-from membership.entrypoints.http._common import PageNo, PageSize, VaultDep, page_of, scoped
+from membership.entrypoints.http._common import (
+    BranchFilter,
+    BranchIdPath,
+    DistrictFilter,
+    PageNo,
+    PageSize,
+    VaultDep,
+    page_of,
+    scoped,
+)
 from membership.entrypoints.http.access import READ, WRITE, Allow
 
 ApplicationsWriter = Annotated[Principal, Allow("applications", WRITE)]
@@ -42,8 +51,8 @@ async def submit_application(body: s.ApplicationCreate, uow: UowDep, vault: Vaul
 async def list_applications(
     uow: UowDep,
     principal: Annotated[Principal, Allow("applications", READ)],
-    district: str | None = None,
-    branch_id: str | None = None,
+    district: DistrictFilter = None,
+    branch_id: BranchFilter = None,
     status: ApplicationStatus | None = None,
     page: PageNo = 1,
     page_size: PageSize = 50,
@@ -83,7 +92,7 @@ async def reject_application(
 
 @router.post("/branches/{branch_id}/members", status_code=201, response_model=s.MemberPublic)
 async def register_member(
-    branch_id: str,
+    branch_id: BranchIdPath,
     body: s.MemberCreate,
     uow: UowDep,
     principal: Annotated[Principal, Allow("members", WRITE)],

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from unionfed_chassis.auth import Principal
 from unionfed_chassis.http import UowDep
+from unionfed_chassis.inputs import ShortText
 
 from membership import commands as cmds
 from membership import handlers
@@ -15,7 +16,16 @@ from membership.adapters import queries
 from membership.domain.enums import EmploymentType, MemberStatus
 from membership.domain.errors import NotFound
 from membership.entrypoints import schemas as s
-from membership.entrypoints.http._common import PageNo, PageSize, VaultDep, page_of, scoped
+from membership.entrypoints.http._common import (
+    BranchFilter,
+    DistrictFilter,
+    PageNo,
+    PageSize,
+    TextFilter,
+    VaultDep,
+    page_of,
+    scoped,
+)
 from membership.entrypoints.http.access import READ, WRITE, Allow
 
 MembersReader = Annotated[Principal, Allow("members", READ)]
@@ -28,13 +38,13 @@ router = APIRouter(tags=["members"])
 async def list_members(
     uow: UowDep,
     principal: MembersReader,
-    district: str | None = None,
-    branch_id: str | None = None,
+    district: DistrictFilter = None,
+    branch_id: BranchFilter = None,
     status: MemberStatus | None = None,
     employment_type: EmploymentType | None = None,
-    industry: str | None = None,
-    card_number: str | None = None,
-    q: str | None = Query(None, description="Part of the member's name"),
+    industry: TextFilter = None,
+    card_number: TextFilter = None,
+    q: Annotated[ShortText | None, Query(description="Part of the member's name")] = None,
     page: PageNo = 1,
     page_size: PageSize = 50,
 ) -> Any:

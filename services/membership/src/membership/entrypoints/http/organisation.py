@@ -7,13 +7,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from unionfed_chassis.auth import Principal
 from unionfed_chassis.http import UowDep
+from unionfed_chassis.inputs import ShortText
 
 from membership import commands as cmds
 from membership import handlers
 from membership.adapters import queries
+from membership.domain.enums import BranchKind, BranchStatus
 from membership.domain.errors import NotFound
 from membership.entrypoints import schemas as s
-from membership.entrypoints.http._common import PageNo, PageSize, page_of, scoped
+from membership.entrypoints.http._common import (
+    BranchIdPath,
+    DistrictFilter,
+    PageNo,
+    PageSize,
+    TextFilter,
+    page_of,
+    scoped,
+)
 from membership.entrypoints.http.access import READ, WRITE, Allow
 
 router = APIRouter(tags=["organisation"])
@@ -59,11 +69,11 @@ async def establish_branch(
 async def list_branches(
     uow: UowDep,
     principal: Annotated[Principal, Allow("branches", READ)],
-    district: str | None = None,
-    industry: str | None = None,
-    kind: str | None = None,
-    status: str | None = None,
-    q: str | None = Query(None, description="Part of the branch name"),
+    district: DistrictFilter = None,
+    industry: TextFilter = None,
+    kind: BranchKind | None = None,
+    status: BranchStatus | None = None,
+    q: Annotated[ShortText | None, Query(description="Part of the branch name")] = None,
     page: PageNo = 1,
     page_size: PageSize = 50,
 ) -> Any:
@@ -85,7 +95,7 @@ async def list_branches(
 
 @router.get("/branches/{branch_id}", response_model=s.BranchPublic)
 async def get_branch(
-    branch_id: str, uow: UowDep, principal: Annotated[Principal, Allow("branches", READ)]
+    branch_id: BranchIdPath, uow: UowDep, principal: Annotated[Principal, Allow("branches", READ)]
 ) -> Any:
     """One branch."""
     row = await queries.get_branch(uow.session, branch_id)
@@ -97,7 +107,7 @@ async def get_branch(
 
 @router.post("/branches/{branch_id}/close", response_model=s.BranchClosurePublic)
 async def close_branch(
-    branch_id: str,
+    branch_id: BranchIdPath,
     body: s.BranchClose,
     uow: UowDep,
     principal: Annotated[Principal, Allow("branches", WRITE)],
