@@ -7,13 +7,15 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -39,14 +41,24 @@ def _get(url: str, token: str | None = None) -> tuple[int, dict[str, object]]:
         return exc.code, json.loads(exc.read() or b"{}")
 
 
+@pytest.fixture
+def data_root() -> Iterator[Path]:
+    """Not tmp_path: pytest keeps /tmp/pytest-of-<user> at 0700 (and other pytest runs on the
+    machine reset it), which the postgres system user (when running as root) cannot traverse."""
+    path = Path(tempfile.mkdtemp(prefix="unionfed-run-test-"))
+    path.chmod(0o711)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.skipif(
     bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or os.environ.get("DATABASE_ADMIN_URL")),
     reason="exercises the embedded stack",
 )
-def test_unionfed_run_starts_seeds_serves_and_stops(tmp_path: Path) -> None:
+def test_unionfed_run_starts_seeds_serves_and_stops(data_root: Path) -> None:
     env = {
         **os.environ,
-        "UNIONFED_DATA_DIR": str(tmp_path / "data"),
+        "UNIONFED_DATA_DIR": str(data_root / "data"),
         "UNIONFED_PG_PORT": str(_free_port()),
         "UNIONFED_KAFKA_PORT": str(_free_port()),
         "SEED_MEMBERS": "300",
@@ -55,7 +67,7 @@ def test_unionfed_run_starts_seeds_serves_and_stops(tmp_path: Path) -> None:
     for spec in SERVICES:
         ports[spec.name] = _free_port()
         env[f"UNIONFED_{spec.name.upper()}_PORT"] = str(ports[spec.name])
-    log = tmp_path / "run.log"
+    log = data_root / "run.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from unionfed_devstack.cli import app; app()", "run"],
@@ -74,7 +86,7 @@ def test_unionfed_run_starts_seeds_serves_and_stops(tmp_path: Path) -> None:
             assert status == 200 and body["database"] == "ok" and body["broker"] == "ok", body
             from unionfed_chassis.auth import audience_of, issue_token
 
-            secret = (tmp_path / "data" / "dev-jwt-secret").read_text().strip()
+            secret = (data_root / "data" / "dev-jwt-secret").read_text().strip()
             token = issue_token(
                 secret, role="federation_admin", subject="smoke", audience=audience_of("membership")
             )
