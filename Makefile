@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: help bootstrap run test test-fast fuzz lint format bench contracts contracts-check clean-data
+.PHONY: help bootstrap run test test-fast fuzz lint format bench chaos contracts contracts-check clean-data
 
 help:
 	@echo "make run        start embedded PostgreSQL + Kafka broker and every service (seeds a demo federation)"
@@ -11,6 +11,7 @@ help:
 	@echo "make fuzz       schemathesis over the HTTP API, many examples (FUZZ_EXAMPLES=100)"
 	@echo "make lint       ruff + mypy"
 	@echo "make bench      benchmarks (figures printed, nothing asserted)"
+	@echo "make chaos      faults under load (kill -9, PostgreSQL down, rebalances, poison, broker restart)"
 	@echo "make contracts  regenerate the committed JSON Schemas of the events"
 
 bootstrap:
@@ -40,6 +41,12 @@ format: bootstrap
 bench: bootstrap
 	@command -v wrk >/dev/null 2>&1 || bash bench/install_wrk.sh
 	$(UV) run python -m bench $(ARGS)
+
+# The fault scenarios print one table and fail on a broken oracle; then the long fuzz run.
+# ARGS go to the scenarios only, e.g. "--scenario kill --small".
+chaos: bootstrap
+	$(UV) run python -m unionfed_devstack.chaos $(ARGS)
+	$(MAKE) fuzz ARGS=
 
 contracts: bootstrap
 	$(UV) run python -m unionfed_events.schemas export

@@ -1,19 +1,29 @@
-"""`unionfed run` (what `make run` calls) brings the platform up, serves, and stops cleanly."""
+"""`unionfed run` (what `make run` calls) brings the platform up, serves, restarts what dies
+(a service process, the embedded broker) and stops cleanly; its output in a file is plain lines."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from unionfed_devstack._util import port_owner
+from unionfed_devstack.chaos.load import registration_request
+from unionfed_devstack.chaos.oracle import read_topic
 from unionfed_devstack.services import SERVICES
+from unionfed_events import topics
 
 
 def _free_port() -> int:
@@ -31,14 +41,24 @@ def _get(url: str, token: str | None = None) -> tuple[int, dict[str, object]]:
         return exc.code, json.loads(exc.read() or b"{}")
 
 
+@pytest.fixture
+def data_root() -> Iterator[Path]:
+    """Not tmp_path: pytest keeps /tmp/pytest-of-<user> at 0700 (and other pytest runs on the
+    machine reset it), which the postgres system user (when running as root) cannot traverse."""
+    path = Path(tempfile.mkdtemp(prefix="unionfed-run-test-"))
+    path.chmod(0o711)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.skipif(
     bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or os.environ.get("DATABASE_ADMIN_URL")),
     reason="exercises the embedded stack",
 )
-def test_unionfed_run_starts_seeds_serves_and_stops(tmp_path: Path) -> None:
+def test_unionfed_run_starts_seeds_serves_and_stops(data_root: Path) -> None:
     env = {
         **os.environ,
-        "UNIONFED_DATA_DIR": str(tmp_path / "data"),
+        "UNIONFED_DATA_DIR": str(data_root / "data"),
         "UNIONFED_PG_PORT": str(_free_port()),
         "UNIONFED_KAFKA_PORT": str(_free_port()),
         "SEED_MEMBERS": "300",
@@ -47,7 +67,7 @@ def test_unionfed_run_starts_seeds_serves_and_stops(tmp_path: Path) -> None:
     for spec in SERVICES:
         ports[spec.name] = _free_port()
         env[f"UNIONFED_{spec.name.upper()}_PORT"] = str(ports[spec.name])
-    log = tmp_path / "run.log"
+    log = data_root / "run.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from unionfed_devstack.cli import app; app()", "run"],
@@ -66,16 +86,83 @@ def test_unionfed_run_starts_seeds_serves_and_stops(tmp_path: Path) -> None:
             assert status == 200 and body["database"] == "ok" and body["broker"] == "ok", body
             from unionfed_chassis.auth import audience_of, issue_token
 
-            secret = (tmp_path / "data" / "dev-jwt-secret").read_text().strip()
+            secret = (data_root / "data" / "dev-jwt-secret").read_text().strip()
             token = issue_token(
                 secret, role="federation_admin", subject="smoke", audience=audience_of("membership")
             )
             status, body = _get(f"{membership}/members?page_size=1", token)
             assert status == 200, body
             assert body["total"] >= 300, body  # the seed went through the service
+
+            summary = log.read_text()
+            assert "│" not in summary and "┃" not in summary, summary  # not a terminal: no table
+            pid = int(re.search(r"service membership url=\S+ .* pid=(\d+) restarts=0", summary)[1])  # type: ignore[index]
+            os.kill(pid, signal.SIGKILL)
+            _wait_for_text(log, proc, "membership restarted as pid", 120)
+            assert _wait_for(lambda: _ready(membership), 120), log.read_text()
+            status, body = _get(f"{membership}/members?page_size=1", token)
+            assert status == 200 and body["total"] >= 300, body
+
+            kafka = f"127.0.0.1:{env['UNIONFED_KAFKA_PORT']}"
+            broker = port_owner(int(env["UNIONFED_KAFKA_PORT"]))
+            assert broker is not None and "tansu" in broker, broker
+            os.kill(int(broker.split()[1]), signal.SIGKILL)
+            _wait_for_text(log, proc, "Kafka broker back", 60)
+            _register_through_kafka_after_restart(kafka, membership, token)
         finally:
             proc.send_signal(signal.SIGINT)
             code = proc.wait(60)
     text = log.read_text()
     assert code == 0, text
-    assert "stopped" in text
+    assert "stopping membership after 1 restart(s)" in text and "stopped" in text
+
+
+def _ready(url: str) -> bool:
+    try:
+        return _get(f"{url}/health/ready")[0] == 200
+    except (urllib.error.URLError, OSError):  # refused while the process restarts
+        return False
+
+
+def _wait_for(check: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
+
+
+def _wait_for_text(log: Path, proc: subprocess.Popen[bytes], text: str, timeout: float) -> None:
+    def seen() -> bool:
+        assert proc.poll() is None, log.read_text()
+        return text in log.read_text()
+
+    assert _wait_for(seen, timeout), log.read_text()
+
+
+def _register_through_kafka_after_restart(kafka: str, membership: str, token: str) -> None:
+    """The broker came back empty: a branch system's request is still consumed and answered."""
+    from aiokafka import AIOKafkaProducer
+
+    status, body = _get(f"{membership}/branches?district=huangpu&page_size=1", token)
+    assert status == 200 and body["items"], body
+    branch_id = body["items"][0]["branch_id"]
+    record = registration_request("huangpu", branch_id, "after-broker-restart", 4242, "上海恒通物流有限公司")
+
+    async def send_and_read() -> bool:
+        producer = AIOKafkaProducer(bootstrap_servers=kafka, enable_idempotence=False)
+        await producer.start()
+        try:
+            await producer.send_and_wait(record.topic, record.value, key=record.key, headers=record.headers)
+        finally:
+            await producer.stop()
+        deadline = time.monotonic() + 90
+        replies = topics.district_replies("membership", "huangpu")
+        while time.monotonic() < deadline:
+            answered = await read_topic(kafka, replies, "after-broker-restart", idle=2)
+            if answered.by_key:
+                return True
+        return False
+
+    assert asyncio.run(send_and_read()), "no answer after the broker restart"

@@ -96,7 +96,12 @@ def is_transient(exc: BaseException) -> bool:
     """Errors that say 'try again later' rather than 'this event is bad'."""
     if isinstance(exc, OperationalError | InterfaceError | ConnectionError | OSError | asyncio.TimeoutError):
         return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    if not isinstance(exc, DBAPIError):
+        return False
+    # asyncpg's "database system is shutting down / starting up" (57P01-57P03) and connection
+    # errors (class 08) arrive as plain DBAPIError: found by `make chaos` (PostgreSQL stopped).
+    sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+    return bool(exc.connection_invalidated) or sqlstate.startswith(("08", "57P"))
 
 
 def _setting_default(name: str) -> Any:

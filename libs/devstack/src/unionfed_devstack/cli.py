@@ -17,14 +17,14 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from unionfed_events.topics import dead_letter, platform_topics, retry
+from unionfed_events.topics import TopicSpec, dead_letter, platform_topics, retry
 
 from . import dead_letters as dlq
 from ._util import run_sync
 from .broker import BrokerError, describe_partitions, ensure_topics, list_topics
 from .outbox import outbox_app
 from .postgres import PostgresError, ensure_database
-from .runner import ServiceError, ServiceProcess, service_env
+from .runner import ServiceError, ServiceProcess, Supervisor, revive_broker, service_env
 from .services import SERVICES, consumer_groups
 from .stack import DEFAULT_KAFKA_PORT, DevStack, data_dir, dev_secret, districts_from
 from .tail import tail_events
@@ -78,22 +78,48 @@ def _ignore_signals() -> None:
 
 
 def _summary(stack: DevStack, procs: list[ServiceProcess]) -> None:
+    """A table on a terminal; one plain line per fact otherwise (a log file must not wrap at 80)."""
+    pg_kind = "embedded PostgreSQL 18" if stack.postgres_is_embedded else "external"
+    kafka_kind = "embedded Tansu, memory only" if stack.kafka_is_embedded else "external"
+    facts = {
+        "Postgres": f"{stack.pg_admin_url}  ({pg_kind})",
+        "Kafka": f"{stack.kafka_bootstrap}  ({kafka_kind})",
+        "Token": "TOKEN=$(uv run unionfed token --role district_officer --district huangpu)  "
+        '&& curl -H "Authorization: Bearer $TOKEN" ...',
+        "Events": "uv run unionfed events tail --from-beginning",
+    }
+    if not console.is_terminal:
+        _plain("unionfed is running")
+        for p in procs:
+            url = p.spec.url
+            _plain(
+                f"service {p.spec.name} url={url} docs={url}/docs asyncapi={url}/asyncapi "
+                f"metrics={url}/metrics log={p.log_file} pid={p.pid} restarts={p.restarts}"
+            )
+        for name, fact in facts.items():
+            _plain(f"{name.lower()} {fact}")
+        return
     table = Table(title="unionfed is running", title_justify="left")
-    for column in ("service", "URL", "docs", "AsyncAPI", "metrics", "log"):
+    for column in ("service", "URL", "docs", "AsyncAPI", "metrics", "log", "restarts"):
         table.add_column(column, overflow="fold")
     for p in procs:
         url = p.spec.url
-        table.add_row(p.spec.name, url, f"{url}/docs", f"{url}/asyncapi", f"{url}/metrics", str(p.log_file))
+        table.add_row(
+            p.spec.name,
+            url,
+            f"{url}/docs",
+            f"{url}/asyncapi",
+            f"{url}/metrics",
+            str(p.log_file),
+            str(p.restarts),
+        )
     console.print(table)
-    pg_kind = "embedded PostgreSQL 18" if stack.postgres_is_embedded else "external"
-    kafka_kind = "embedded Tansu, memory only" if stack.kafka_is_embedded else "external"
-    console.print(f"[bold]Postgres[/]  {stack.pg_admin_url}  ({pg_kind})")
-    console.print(f"[bold]Kafka[/]     {stack.kafka_bootstrap}  ({kafka_kind})")
-    console.print(
-        "[bold]Token[/]     TOKEN=$(uv run unionfed token --role district_officer --district huangpu)  "
-        '&& curl -H "Authorization: Bearer $TOKEN" ...'
-    )
-    console.print("[bold]Events[/]    uv run unionfed events tail --from-beginning")
+    for name, fact in facts.items():
+        console.print(f"[bold]{name + ' ' * (9 - len(name))}[/] {escape(fact)}")
+
+
+def _plain(line: str) -> None:
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _seed(stack: DevStack, procs: list[ServiceProcess]) -> None:
@@ -111,15 +137,17 @@ def _seed(stack: DevStack, procs: list[ServiceProcess]) -> None:
             )
 
 
-def _supervise(procs: list[ServiceProcess]) -> None:
+def _supervise(stack: DevStack, supervisor: Supervisor, topic_specs: list[TopicSpec]) -> None:
+    """Until Ctrl-C: restart dead services (and a dead embedded broker) instead of stopping."""
     while True:
-        for p in procs:
-            code = p.exit_code()
-            if code is not None:
-                raise ServiceError(
-                    f"{p.spec.name} died with exit code {code}; last lines of {p.log_file}:\n{p.log_tail()}"
-                )
+        revive_broker(stack, topic_specs, _event)
+        supervisor.check()
         time.sleep(0.5)
+
+
+def _event(message: str) -> None:
+    """A supervision event: dated, plain (it may carry a log tail), to stderr like errors."""
+    err.print(f"{time.strftime('%H:%M:%S')} {message}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -161,7 +189,8 @@ def run(
             if not no_seed:
                 _seed(stack, procs)
             console.print("[bold green]running[/] — Ctrl-C to stop")
-            _supervise(procs)
+            supervisor = Supervisor(procs, lambda spec: service_env(stack, spec), log=_event)
+            _supervise(stack, supervisor, specs)
         except KeyboardInterrupt:
             console.print("\n[bold]stopping…[/]")
         except (ServiceError, PostgresError, BrokerError, ValueError, OSError) as exc:
@@ -171,8 +200,9 @@ def run(
             _ignore_signals()
             for proc in reversed(procs):
                 if proc.exit_code() is None and proc.proc is not None:
-                    console.print(f"  stopping {proc.spec.name}")
-                    proc.stop()
+                    restarts = f" after {proc.restarts} restart(s)" if proc.restarts else ""
+                    console.print(f"  stopping {proc.spec.name}{restarts}")
+                proc.stop()
             stack.stop()
             console.print("[dim]stopped[/]")
     raise typer.Exit(exit_code)
