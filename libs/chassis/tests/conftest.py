@@ -80,6 +80,10 @@ class Db:
         async with self.engine.connect() as conn:
             return list((await conn.execute(sa.text(sql), params)).all())
 
+    async def execute(self, sql: str, **params: Any) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(sa.text(sql), params)
+
     async def outbox_count(self) -> int:
         return int(await self.scalar("SELECT count(*) FROM outbox"))
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ from unionfed_chassis.access import READ, WRITE, AccessTable, read, write
 from unionfed_chassis.app import ServiceDefinition, create_app
 from unionfed_chassis.auth import Principal, Role, audience_of, issue_token
 from unionfed_chassis.http import Public, RuntimeDep, UowDep
+from unionfed_devstack._util import free_port
 from unionfed_devstack.testing import wait_for
 from unionfed_events import topics
 from unionfed_events.membership import BranchEstablished
@@ -46,7 +48,7 @@ class Routes:
     def __init__(self, make_event: Callable[..., BranchEstablished]) -> None:
         self.started = asyncio.Event()
         self.release = asyncio.Event()
-        self.calls: dict[str, int] = {"slow": 0, "flaky": 0, "crash": 0, "create": 0}
+        self.calls: dict[str, int] = {"slow": 0, "flaky": 0, "crash": 0, "create": 0, "lost": 0}
         router = APIRouter()
 
         @router.post("/public/echo", dependencies=[Public])
@@ -107,6 +109,15 @@ class Routes:
             if self.calls["crash"] == 1:
                 raise RuntimeError("unexpected")
             return {"crash": body.name, "call": self.calls["crash"]}
+
+        @router.post("/public/districts/{district}/lost-answer", dependencies=[Public])
+        async def lost_answer(district: str, body: ThingIn, uow: UowDep) -> dict[str, Any]:
+            # The command commits, then building the answer fails: the effect exists, the
+            # client saw a 500.
+            self.calls["lost"] += 1
+            uow.emit(make_event(f"lost-{body.name}", district, body.name), district=district)
+            await uow.commit()
+            raise RuntimeError("answer could not be built")
 
         self.router = router
 
@@ -397,3 +408,49 @@ async def test_validation_errors_name_the_field_without_echoing_the_value() -> N
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "national_id"]
     assert secret not in response.text
+
+
+async def test_idempotency_key_never_runs_a_committed_command_twice(db, serve, district) -> None:
+    lost = {"Idempotency-Key": "k-lost"}
+    async with serve(db.url) as (client, _app, routes):
+        # The command committed, its answer was lost (500): a retry is told so, not run again.
+        path = f"/public/districts/{district}/lost-answer"
+        first = await client.post(path, json={"name": "l"}, headers=lost)
+        assert first.status_code == 500
+        retry = await client.post(path, json={"name": "l"}, headers=lost)
+        assert retry.status_code == 409 and "applied" in retry.json()["detail"]
+        assert routes.calls["lost"] == 1 and await db.outbox_count() == 1
+
+        # A claim whose process died before it committed (left in_progress) is taken over by a
+        # retry once the lease has passed; before that the retry is asked to wait.
+        abandoned = {"Idempotency-Key": "k-abandoned"}
+        running = asyncio.create_task(client.post("/public/slow", json={"name": "a"}, headers=abandoned))
+        await wait_for(routes.started.is_set, timeout=10)
+        waiting = await client.post("/public/slow", json={"name": "a"}, headers=abandoned)
+        assert waiting.status_code == 409 and waiting.headers["retry-after"] == "1"
+        running.cancel()  # the process "dies": the claim stays in_progress
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        await db.execute(
+            "UPDATE idempotency_keys SET state = 'in_progress', created_at = now() - interval '1 hour' "
+            "WHERE key = 'k-abandoned'"
+        )
+        routes.release.set()
+        taken = await client.post("/public/slow", json={"name": "a"}, headers=abandoned)
+        assert taken.status_code == 200 and taken.json()["slow"] == "a"
+
+
+async def test_a_database_outage_answers_503_not_500(db, serve, district) -> None:
+    # A database nobody listens on: what a service sees while PostgreSQL is down.
+    gone = re.sub(r"@([^/:]+):\d+/", rf"@\1:{free_port()}/", db.url)
+    assert gone != db.url
+    path = f"/districts/{district}/things"
+    officer = bearer("district_officer", district)
+    async with serve(gone) as (client, _app, _routes):
+        with_key = await client.post(path, json={"name": "x"}, headers={**officer, "Idempotency-Key": "k"})
+        without_key = await client.post(path, json={"name": "y"}, headers=officer)
+        listing = await client.get(path, headers=officer)
+    for answer in (with_key, without_key, listing):
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["retry-after"]
+        assert "nothing was changed" in answer.json()["detail"]

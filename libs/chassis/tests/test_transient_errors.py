@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 from sqlalchemy.exc import DBAPIError
-from unionfed_chassis.consumer import is_transient
+from unionfed_chassis.transient import is_transient
 
 
 class _DriverError(Exception):

@@ -40,7 +40,6 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from unionfed_events import Envelope, EnvelopeError, Event, InvalidPayload, read, topics
 
@@ -55,6 +54,7 @@ from .metrics import (
     HANDLER_SECONDS,
 )
 from .settings import ServiceSettings
+from .transient import is_transient
 
 log = logging.getLogger("unionfed.consumer")
 
@@ -90,18 +90,6 @@ def inbox_id(envelope: Envelope) -> str:
     if envelope.source.startswith(OWN_SOURCE_PREFIX):
         return envelope.id
     return f"{envelope.source} {envelope.id}"
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Errors that say 'try again later' rather than 'this event is bad'."""
-    if isinstance(exc, OperationalError | InterfaceError | ConnectionError | OSError | asyncio.TimeoutError):
-        return True
-    if not isinstance(exc, DBAPIError):
-        return False
-    # asyncpg's "database system is shutting down / starting up" (57P01-57P03) and connection
-    # errors (class 08) arrive as plain DBAPIError: found by `make chaos` (PostgreSQL stopped).
-    sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
-    return bool(exc.connection_invalidated) or sqlstate.startswith(("08", "57P"))
 
 
 def _setting_default(name: str) -> Any:

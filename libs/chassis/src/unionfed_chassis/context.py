@@ -32,6 +32,21 @@ class MessageContext:
     actor: Actor | None = None
 
 
+@dataclass
+class IdempotencyClaim:
+    """The Idempotency-Key the current request holds. `UnitOfWork.commit` marks it `committed`
+    in the command's own transaction, so a key whose answer was lost (process killed, database
+    gone before the answer was stored) is never run a second time."""
+
+    key: str
+    principal: str
+    committed: bool = False
+
+
+idempotency_claim: contextvars.ContextVar[IdempotencyClaim | None] = contextvars.ContextVar(
+    "unionfed_idempotency_claim", default=None
+)
+
 current: contextvars.ContextVar[MessageContext] = contextvars.ContextVar(
     "unionfed_ctx",
     default=MessageContext(),  # noqa: B039 (frozen, so sharing it is safe)

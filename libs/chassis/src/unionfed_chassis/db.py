@@ -14,7 +14,7 @@ from unionfed_events import Envelope, Event, topics
 
 from . import context
 from .metrics import EVENTS_STAGED
-from .tables import outbox
+from .tables import idempotency_keys, outbox
 
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
@@ -121,7 +121,16 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.flush_events()
+        claim = context.idempotency_claim.get()
+        if claim is not None and not claim.committed:
+            await self.session.execute(
+                idempotency_keys.update()
+                .where(idempotency_keys.c.key == claim.key, idempotency_keys.c.principal == claim.principal)
+                .values(state="committed")
+            )
         await self.session.commit()
+        if claim is not None:
+            claim.committed = True
 
     async def rollback(self) -> None:
         self.staged.clear()

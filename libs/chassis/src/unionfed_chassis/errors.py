@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from .auth import AuthError, ScopeError
 from .inputs import CONTROL_CHARACTERS_MESSAGE, MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN
+from .transient import is_transient
+
+log = logging.getLogger("unionfed.http")
 
 # Messages for the shared patterns: "must not contain control characters" says more than the regex.
 _PATTERN_MESSAGES = {
@@ -41,7 +46,26 @@ def error_body(reason: str, field: str | None, kind: str = "value_error") -> dic
     return {"detail": [{"loc": loc, "msg": reason, "type": kind}]}
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+def unavailable() -> JSONResponse:
+    """503 for a request that met an unreachable database or broker: nothing was changed."""
+    detail = "a service this request needs is unavailable; nothing was changed, retry later"
+    return JSONResponse({"detail": detail}, 503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> Response:
+        # Starlette's outermost middleware calls this for any uncaught error, then re-raises it
+        # so the server logs the traceback. A database outage is not a bug of the request: say
+        # when to come back (503). Anything else stays a plain 500.
+        if is_transient(exc):
+            log.warning("request failed, dependency unreachable: %s", type(exc).__name__)
+            return unavailable()
+        return PlainTextResponse("Internal Server Error", 500)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's default body echoes each bad value back ("input"): a mistyped national ID

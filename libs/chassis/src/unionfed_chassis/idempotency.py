@@ -1,10 +1,15 @@
 """`Idempotency-Key` for HTTP commands: a retry gets the first answer and changes nothing.
 
-The key is claimed (state in_progress) before the command runs and completed with the
-response after it; a retry with the same key and body replays that response, a retry while
-the first is running gets 409, the same key with a different body gets 422. A 5xx frees the
-key so the client may retry. Keys belong to the verified subject of the bearer token (so a retry
-with a refreshed token is still recognised); callers without a valid token share "public".
+The key is claimed (state in_progress) before the command runs; the command's own transaction
+marks it committed (`UnitOfWork.commit`), and the response is stored after it (done). A retry
+with the same key and body replays that response; the same key with a different body gets 422.
+A retry while the first runs gets 409 with Retry-After. When the answer was lost after the
+command committed (process killed, database gone before the answer was stored) a retry gets 409
+saying so, never a second run. A claim that never committed is taken over after
+`IDEMPOTENCY_LEASE_SECONDS` (its process died), and a 5xx before the commit frees the key.
+While the database is unreachable the answer is 503 with Retry-After. Keys belong to the verified
+subject of the bearer token (so a retry with a refreshed token is still recognised); callers
+without a valid token share "public".
 
 A pure ASGI middleware: a request without the header costs one header lookup, where Starlette's
 `BaseHTTPMiddleware` ran every request through a task group and a streamed response.
@@ -13,19 +18,25 @@ A pure ASGI middleware: a request without the header costs one header lookup, wh
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import error_body
+from . import context
+from .errors import error_body, unavailable
 from .http import verified_principal
 from .inputs import CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE
 from .tables import idempotency_keys as keys
+from .transient import is_transient
+
+log = logging.getLogger("unionfed.idempotency")
 
 HEADER = "Idempotency-Key"
 _COMMANDS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -66,23 +77,45 @@ class IdempotencyMiddleware:
         body, replay_receive = await _buffer_body(receive)
         principal = await principal_of(scope, headers)
         digest = hashlib.sha256(scope["method"].encode() + scope["path"].encode() + b"\0" + body).hexdigest()
-        replay = await _claim(engine, key, principal, digest)
+        lease = scope["app"].state.runtime.settings.idempotency_lease_seconds
+        try:
+            replay = await _claim(engine, key, principal, digest, lease)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            log.warning("cannot claim an Idempotency-Key: database unreachable (%s)", type(exc).__name__)
+            replay = unavailable()
         if replay is not None:
             await replay(scope, receive, send)
             return
+        held = await self._run(scope, replay_receive, context.IdempotencyClaim(key, principal), engine)
+        for message in held:
+            await send(message)
+
+    async def _run(
+        self, scope: Scope, receive: Receive, claim: context.IdempotencyClaim, engine: AsyncEngine
+    ) -> list[Message]:
+        """Run the command holding the claim; store its answer (or free the key if it failed
+        before committing). The answer goes to the client even if storing it fails."""
         held: list[Message] = []
 
         async def hold(message: Message) -> None:
             held.append(message)
 
+        token = context.idempotency_claim.set(claim)
         try:
-            await self.app(scope, replay_receive, hold)
+            await self.app(scope, receive, hold)
         except Exception:
-            await _release(engine, key, principal)
+            if not claim.committed:
+                await _release(engine, claim)
             raise
-        await _complete(engine, key, principal, held)
-        for message in held:
-            await send(message)
+        finally:
+            context.idempotency_claim.reset(token)
+        try:
+            await _complete(engine, claim, held)
+        except Exception as exc:  # the claim stays `committed`: a retry is told, never run again
+            log.warning("could not store an Idempotency-Key's answer: %s", type(exc).__name__)
+        return held
 
 
 async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
@@ -108,24 +141,26 @@ async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
-async def _complete(engine: AsyncEngine, key: str, principal: str, held: list[Message]) -> None:
-    """Store the response the app gave (or free the key after a 5xx)."""
+async def _complete(engine: AsyncEngine, claim: context.IdempotencyClaim, held: list[Message]) -> None:
+    """Store the response the app gave. A 5xx before the command committed frees the key (the
+    client may retry); after it, the claim stays `committed` (a retry must not run it again)."""
     start = next((m for m in held if m["type"] == "http.response.start"), None)
     status = start["status"] if start is not None else 500
     if status >= 500:
-        await _release(engine, key, principal)
+        if not claim.committed:
+            await _release(engine, claim)
         return
     content = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
     content_type = Headers(raw=start["headers"]).get("content-type") if start is not None else None
     async with engine.begin() as conn:
         await conn.execute(
-            keys.update()
-            .where(keys.c.key == key, keys.c.principal == principal)
-            .values(state="done", status_code=status, response_body=content, content_type=content_type)
+            _this(claim.key, claim.principal).values(
+                state="done", status_code=status, response_body=content, content_type=content_type
+            )
         )
 
 
-async def _claim(engine: AsyncEngine, key: str, principal: str, digest: str) -> Response | None:
+async def _claim(engine: AsyncEngine, key: str, principal: str, digest: str, lease: int) -> Response | None:
     """None when this request now owns the key; otherwise the response to give instead."""
     async with engine.begin() as conn:
         claimed = await conn.execute(
@@ -139,16 +174,48 @@ async def _claim(engine: AsyncEngine, key: str, principal: str, digest: str) -> 
         row = (
             await conn.execute(sa.select(keys).where(keys.c.key == key, keys.c.principal == principal))
         ).one()
+        if row.request_hash == digest and row.state == "in_progress" and await _take_over(conn, row, lease):
+            return None
+    return _answer_for(row, digest)
+
+
+async def _take_over(conn: AsyncConnection, row: sa.Row[Any], lease: int) -> bool:
+    """A claim older than the lease that never committed belongs to a request whose process
+    died: this retry takes it (only one retry can, the update is conditional)."""
+    taken = await conn.execute(
+        _this(row.key, row.principal)
+        .where(
+            keys.c.state == "in_progress",
+            keys.c.created_at < sa.func.now() - sa.func.make_interval(0, 0, 0, 0, 0, 0, lease),
+        )
+        .values(created_at=sa.func.now())
+        .returning(keys.c.key)
+    )
+    return taken.first() is not None
+
+
+def _answer_for(row: sa.Row[Any], digest: str) -> Response:
     if row.request_hash != digest:
         return JSONResponse(
             error_body("Idempotency-Key was already used for a different request", HEADER), 422
         )
+    if row.state == "committed":
+        detail = (
+            "the request with this Idempotency-Key was applied but its answer was lost; "
+            "read the resource to see the result"
+        )
+        return JSONResponse({"detail": detail}, 409)
     if row.state != "done":
-        return JSONResponse({"detail": "a request with this Idempotency-Key is still being processed"}, 409)
+        detail = "a request with this Idempotency-Key is still being processed; retry in a moment"
+        return JSONResponse({"detail": detail}, 409, headers={"Retry-After": "1"})
     headers = {"Idempotent-Replayed": "true"}
     return Response(row.response_body, row.status_code, media_type=row.content_type, headers=headers)
 
 
-async def _release(engine: AsyncEngine, key: str, principal: str) -> None:
+def _this(key: str, principal: str) -> sa.Update:
+    return keys.update().where(keys.c.key == key, keys.c.principal == principal)
+
+
+async def _release(engine: AsyncEngine, claim: context.IdempotencyClaim) -> None:
     async with engine.begin() as conn:
-        await conn.execute(keys.delete().where(keys.c.key == key, keys.c.principal == principal))
+        await conn.execute(keys.delete().where(keys.c.key == claim.key, keys.c.principal == claim.principal))

@@ -124,6 +124,7 @@ class Runtime:
                 self.producer,
                 batch_size=self.settings.outbox_batch_size,
                 poll_seconds=self.settings.outbox_poll_seconds,
+                max_backoff=self.settings.outbox_max_backoff_seconds,
             )
             self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         self._tasks.append(

@@ -62,6 +62,9 @@ class ServiceSettings(BaseSettings):
 
     outbox_batch_size: int = 2000
     outbox_poll_seconds: float = Field(2.0, description="Fallback poll when no NOTIFY arrives")
+    outbox_max_backoff_seconds: float = Field(
+        5.0, description="Longest wait between the relay's retries while the database or broker is down"
+    )
     outbox_enabled: bool = True
 
     consumer_max_records: int = 1000
@@ -70,8 +73,10 @@ class ServiceSettings(BaseSettings):
         300.0,
         description="How long an event failing with a transient error is retried before it is dead-lettered",
     )
+    # Short: after an outage the consumer (and the readiness it reports) recovers within this
+    # long (`make chaos` saw 40-60 s with 30); a retry of a held partition is one cheap query.
     consumer_max_retry_backoff_seconds: float = Field(
-        30.0, description="Longest wait between transient retries"
+        5.0, description="Longest wait between transient retries"
     )
     consumers_enabled: bool = True
 
@@ -80,6 +85,12 @@ class ServiceSettings(BaseSettings):
     )
 
     idempotency_ttl_hours: int = 24
+    idempotency_lease_seconds: int = Field(
+        60,
+        ge=1,
+        description="After this long an Idempotency-Key whose request never committed (its process "
+        "died) may be taken over by a retry",
+    )
     inbox_retention_days: int = Field(30, description="How long consumed event ids are remembered")
 
     @property

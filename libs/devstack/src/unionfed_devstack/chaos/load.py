@@ -147,17 +147,18 @@ def http_inputs(scenario: str, branches: list[str], count: int, first_person: in
 class HttpLoad:
     """Workers that each take the next write and retry it until the service answers it.
 
-    Answered: 201, or a 4xx refusal other than 409 (409 means "the first request with this key
-    is still running"). A key that stays in progress longer than `stuck_after` belonged to a
-    process that died mid-request: like a user, the worker then tries again with a new key, and
-    the domain rule "one active membership per person" answers 422 if the first one went through."""
+    Answered: 201, a 4xx refusal other than 409, or the 409 saying the first request with this key
+    was applied but its answer lost. Any other 409 means "still running": retried with the same
+    key, which the service hands over after its lease when the process holding it died. A key
+    that stays in progress longer than `stuck_after` (beyond that lease) is a bug: the worker
+    then tries with a new key and counts it."""
 
     base_url: str
     token: Callable[[], str]
     per_second: float = 50.0  # writes started per second, so they span the fault
     workers: int = 8
-    stuck_after: float = 15.0
-    server_errors: int = 0  # 5xx answers seen (each is a bug: the API must not answer 500)
+    stuck_after: float = 90.0  # > the service's Idempotency-Key lease (60 s)
+    server_errors: int = 0  # 500 answers seen (each is a bug; 503 during an outage is not)
     log: Callable[[str], None] = lambda _m: None
 
     async def run(self, writes: list[HttpWrite]) -> None:
@@ -188,11 +189,11 @@ class HttpLoad:
         in_progress_since: float | None = None
         while True:
             write.attempts += 1
-            status = await self._post(client, write)
-            if status is not None and status != 409 and status < 500:
+            status, applied = await self._post(client, write)
+            if status is not None and ((status < 500 and status != 409) or applied):
                 write.status = status
                 return
-            if status is not None and status >= 500:
+            if status is not None and status >= 500 and status != 503:
                 self.server_errors += 1
                 if self.server_errors == 1:  # one line, not one per retry; the total is in the table notes
                     self.log(f"HTTP {status} for {write.employer} (first server error of this load)")
@@ -206,7 +207,8 @@ class HttpLoad:
                     )
             await asyncio.sleep(0.2 + random.random() * 0.3)
 
-    async def _post(self, client: httpx.AsyncClient, write: HttpWrite) -> int | None:
+    async def _post(self, client: httpx.AsyncClient, write: HttpWrite) -> tuple[int | None, bool]:
+        """The answer's status (None: no answer), and whether it says "applied, answer lost"."""
         try:
             response = await client.post(
                 f"/branches/{write.branch_id}/members",
@@ -214,5 +216,6 @@ class HttpLoad:
                 headers={"Idempotency-Key": write.key},
             )
         except httpx.HTTPError:
-            return None  # refused, reset, timed out: the service is down or restarting
-        return response.status_code
+            return None, False  # refused, reset, timed out: the service is down or restarting
+        applied = response.status_code == 409 and "applied" in response.text
+        return response.status_code, applied

@@ -129,16 +129,16 @@ async def _check_answers(
 
 def _check_http(row: Row, h_in: list[HttpWrite], http: HttpLoad) -> None:
     stuck = sum(h.stuck_keys for h in h_in)
-    refused = [h.status or 0 for h in h_in if h.status not in (201, 422)]
-    replayed = sum(1 for h in h_in if h.status == 422)
+    refused = [h.status or 0 for h in h_in if h.status not in (201, 409)]
+    applied = sum(1 for h in h_in if h.status == 409)
+    if applied:
+        row.notes.append(f"{applied} writes applied whose answer was lost (409 on retry, never run twice)")
     if stuck:
-        row.notes.append(
-            f"{stuck} Idempotency-Keys stuck 'in progress' (new key used; {replayed} answered 422 already a member)"
-        )
+        row.notes.append(f"FAIL {stuck} Idempotency-Keys stuck 'in progress' beyond the lease")
     if refused:
-        row.notes.append(f"FAIL HTTP answers other than 201/422: {sorted(set(refused))}")
+        row.notes.append(f"FAIL HTTP answers other than 201/409-applied: {sorted(set(refused))}")
     if http.server_errors:
-        row.notes.append(f"{http.server_errors} HTTP 5xx answers during the fault")
+        row.notes.append(f"FAIL {http.server_errors} HTTP 500 answers (an outage must answer 503)")
 
 
 async def wait_for_dead_letters(
