@@ -49,7 +49,7 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
         except Exception:
             await _release(engine, key, principal)
             raise
-        if response.status_code >= 500:
+        if response.status_code >= 500 or response.status_code == 429:  # a retry must run for real
             await _release(engine, key, principal)
             return response
         content = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]

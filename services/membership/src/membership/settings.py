@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from unionfed_chassis.settings import ServiceSettings
@@ -27,6 +28,23 @@ class MembershipSettings(ServiceSettings):
     seed_random: int = Field(7, description="Seed of the demo data generator (same seed, same data)")
     import_max_bytes: int = Field(20 * 1024 * 1024, description="Largest bulk-import file accepted")
 
+    code_sender: Literal["log", "none"] | None = Field(
+        None,
+        description="Sender of one-time codes: 'log' (development: the service log) or 'none' (auto-approving "
+        "branches then wait for an officer). Default: 'log' outside production, 'none' in production",
+    )
+    verification_code_ttl_seconds: int = Field(600, ge=60, description="How long a one-time code is valid")
+    verification_code_attempts: int = Field(
+        5, ge=1, description="Wrong codes allowed before a new application"
+    )
+    rate_limit_storage: str = Field(
+        "memory://", description="`limits` storage URI of the public rate limits (memory: this process only)"
+    )
+    public_limit_per_client: str = Field(
+        "20/minute;200/hour", description="Public requests per client address"
+    )
+    public_limit_per_person: str = Field("5/hour;20/day", description="Applications per national ID")
+
     @model_validator(mode="after")
     def _check_national_id_key(self) -> MembershipSettings:
         try:
@@ -37,7 +55,14 @@ class MembershipSettings(ServiceSettings):
             raise ValueError("NATIONAL_ID_KEY must be at least 32 bytes (64 hex digits)")
         if self.environment == "production" and self.national_id_key == DEV_NATIONAL_ID_KEY:
             raise ValueError("NATIONAL_ID_KEY must be set to a random secret in production")
+        if self.environment == "production" and self.code_sender == "log":
+            raise ValueError("CODE_SENDER=log writes one-time codes into the log: development only")
         return self
+
+    def code_sender_kind(self) -> str:
+        if self.code_sender is not None:
+            return self.code_sender
+        return "none" if self.environment == "production" else "log"
 
     def vault(self) -> NationalIdVault:
         return NationalIdVault(bytes.fromhex(self.national_id_key))

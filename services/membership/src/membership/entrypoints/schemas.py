@@ -98,11 +98,27 @@ class MemberCreate(PersonCreate):
 
 
 class ApplicationReceipt(Public):
+    """The same for everyone: it never says whether the person is already a member."""
+
     application_id: UUID
     branch_id: str
-    status: ApplicationStatus
-    member_id: UUID | None = None
-    card_number: str | None = None
+    status: ApplicationStatus = Field(
+        description="`awaiting_verification`: type the code sent to the phone; `pending`: the branch decides"
+    )
+    code_sent_to: str | None = Field(None, description="Masked phone the one-time code went to")
+
+
+class VerificationCreate(BaseModel):
+    code: str = Field(pattern=r"^[0-9]{6}$", description="The 6-digit code sent to the phone")
+
+
+class VerificationReceipt(Public):
+    """The same for everyone who typed the right code (see docs/architecture.md, public joining)."""
+
+    application_id: UUID
+    branch_id: str
+    verified: bool = True
+    message: str = "Thank you: your phone is confirmed. Your branch sends your membership details."
 
 
 class ApplicationPublic(Public):
@@ -119,6 +135,10 @@ class ApplicationPublic(Public):
     decided_on: date | None = None
     reject_reason: str | None = None
     member_id: UUID | None = None
+    duplicate_of: UUID | None = Field(
+        None, description="The member or earlier application this one repeats (officers only)"
+    )
+    duplicate_reason: str | None = None
 
 
 class ApplicationReject(BaseModel):
@@ -223,3 +243,28 @@ class MonthPublic(Public):
     month: str = Field(examples=["2026-03"])
     joins: int
     leaves: int
+
+
+class BranchSystemCreate(BaseModel):
+    system_id: str = Field(
+        pattern=r"^[a-z][a-z0-9-]{1,31}$", examples=["hengtong-hr"], description="Segment of its topic names"
+    )
+    district: str
+    name: str = Field(min_length=1, max_length=200, examples=["恒通物流 HR 系统"])
+    branch_ids: list[str] = Field(
+        min_length=1, max_length=1000, description="Branches it registers members into"
+    )
+
+
+class BranchSystemBranches(BaseModel):
+    branch_ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+class BranchSystemPublic(Public):
+    system_id: str
+    district: str
+    name: str
+    branch_ids: list[str]
+    inbound_topic: str = Field(description="Where it publishes MemberRegistrationRequested")
+    replies_topic: str = Field(description="Where it reads MemberRegistrationAnswered")
+    acl_prefix: str = Field(description="Kafka prefixed ACL granting exactly these topics")
