@@ -22,6 +22,14 @@ from limits.storage import storage_from_string
 
 from .errors import error_body
 
+# For a rate-limited route's `responses=`: the OpenAPI document then states the 429 clients may get.
+RATE_LIMITED_RESPONSE: dict[int | str, dict[str, object]] = {
+    429: {
+        "description": "Too many requests: retry after `Retry-After` seconds",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}},
+    }
+}
+
 
 class RateLimited(Exception):
     """A limit is used up; `retry_after` is how many seconds until the next hit is allowed."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
+from unionfed_chassis.rate_limit import parse_limits
 from unionfed_chassis.settings import ServiceSettings
 
 from membership.domain.national_id import NationalIdVault
@@ -44,6 +45,15 @@ class MembershipSettings(ServiceSettings):
         "20/minute;200/hour", description="Public requests per client address"
     )
     public_limit_per_person: str = Field("5/hour;20/day", description="Applications per national ID")
+
+    @field_validator("public_limit_per_client", "public_limit_per_person")
+    @classmethod
+    def _check_limits(cls, spec: str) -> str:
+        try:
+            parse_limits(spec)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit such as '10/minute;100/hour': {exc}") from None
+        return spec
 
     @model_validator(mode="after")
     def _check_national_id_key(self) -> MembershipSettings:

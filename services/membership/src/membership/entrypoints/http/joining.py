@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from unionfed_chassis.auth import Role
 from unionfed_chassis.http import PrincipalDep, Public, UowDep
+from unionfed_chassis.rate_limit import RATE_LIMITED_RESPONSE
 
 from membership import commands as cmds
 from membership import handlers
@@ -24,7 +25,13 @@ log = logging.getLogger("membership.joining")
 router = APIRouter(tags=["joining"])
 
 
-@router.post("/applications", status_code=201, response_model=s.ApplicationReceipt, dependencies=[Public])
+@router.post(
+    "/applications",
+    status_code=201,
+    response_model=s.ApplicationReceipt,
+    dependencies=[Public],
+    responses=RATE_LIMITED_RESPONSE,
+)
 async def submit_application(
     body: s.ApplicationCreate, uow: UowDep, vault: VaultDep, public: PublicJoiningDep
 ) -> Any:
@@ -57,7 +64,10 @@ async def _send_code(public: PublicJoining, submitted: handlers.Submitted) -> No
 
 
 @router.post(
-    "/applications/{application_id}/verify", response_model=s.VerificationReceipt, dependencies=[Public]
+    "/applications/{application_id}/verify",
+    response_model=s.VerificationReceipt,
+    dependencies=[Public],
+    responses=RATE_LIMITED_RESPONSE,
 )
 async def verify_application(
     application_id: UUID, body: s.VerificationCreate, uow: UowDep, vault: VaultDep, public: PublicJoiningDep
