@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -27,7 +28,7 @@ class VerificationCodes:
             )
         )
 
-    async def get(self, application_id: object) -> VerificationCode | None:
+    async def get(self, application_id: UUID) -> VerificationCode | None:
         query = (
             sa.select(verification_codes)
             .where(verification_codes.c.application_id == application_id)
@@ -88,15 +89,17 @@ class BranchSystems:
         await self._insert_branches(system_id, branch_ids)
 
     async def list(self, district: str | None) -> list[BranchSystem]:
-        query = sa.select(branch_systems.c.system_id).order_by(branch_systems.c.system_id)
+        served = sa.func.array_remove(sa.func.array_agg(branch_system_branches.c.branch_id), None)
+        query = (
+            sa.select(branch_systems.c.system_id, branch_systems.c.district, branch_systems.c.name, served)
+            .outerjoin(branch_system_branches)
+            .group_by(branch_systems.c.system_id)
+            .order_by(branch_systems.c.system_id)
+        )
         if district is not None:
             query = query.where(branch_systems.c.district == district)
-        found = []
-        for system_id in (await self.session.execute(query)).scalars():
-            system = await self.get(system_id)
-            if system is not None:
-                found.append(system)
-        return found
+        rows = await self.session.execute(query)
+        return [BranchSystem(r[0], r[1], r[2], frozenset(r[3])) for r in rows]
 
     async def _insert_branches(self, system_id: str, branch_ids: Iterable[str]) -> None:
         rows = [{"system_id": system_id, "branch_id": b} for b in sorted(set(branch_ids))]

@@ -12,7 +12,9 @@ from limits import RateLimitItem
 from unionfed_chassis.rate_limit import RateLimiter, client_key, parse_limits
 
 from membership.adapters.sms import CodeSender, LoggingCodeSender
+from membership.domain.errors import InvalidPhone
 from membership.domain.national_id import NationalIdVault
+from membership.domain.phone import validate_mobile
 from membership.domain.verification import CodeBook
 from membership.settings import MembershipSettings
 
@@ -26,9 +28,15 @@ class PublicJoining:
     codes: CodeBook | None  # None: no sender configured, so officers approve every application
     sender: CodeSender | None
 
-    async def limit_person(self, national_id: str) -> None:
-        """Count a request about this person: keyed by the ID's keyed hash, never the ID."""
+    async def limit_person(self, national_id: str, phone: str) -> None:
+        """Count an application of this person and to this phone (so nobody floods one phone with
+        codes using many IDs); keyed by keyed hashes, never the ID or number itself."""
         await self.limiter.hit("public-person", self.vault.lookup_hash(national_id), self.per_person)
+        try:
+            number = validate_mobile(phone)
+        except InvalidPhone:
+            return  # refused as a 422 by the handler; nothing will be sent to it
+        await self.limiter.hit("public-phone", self.vault.lookup_hash(number), self.per_person)
 
 
 def build_public_joining(settings: MembershipSettings) -> PublicJoining:

@@ -37,7 +37,7 @@ async def submit_application(
 ) -> Any:
     """Self-service application to join a branch (public). The answer is the same whether or not
     the person is already a member; a branch that approves on its own first sends a code to the phone."""
-    await public.limit_person(body.national_id)
+    await public.limit_person(body.national_id, body.phone)
     cmd = cmds.SubmitApplication(body.branch_id, _person(body))
     submitted = await handlers.submit_application(uow, cmd, vault, public.codes)
     await uow.commit()
