@@ -11,12 +11,13 @@ from typing import Any
 from uuid import UUID
 
 from unionfed_chassis.db import UnitOfWork
+from unionfed_chassis.errors import Conflict
 from unionfed_events import Envelope
 from unionfed_events import membership as ev
 
 from membership import commands as cmds
 from membership.adapters.joining_store import BranchSystems, VerificationCodes
-from membership.adapters.repository import Repository, application_from_row
+from membership.adapters.repository import Repository, Secrets, application_from_row
 from membership.domain.enums import ApplicationStatus, JoinChannel
 from membership.domain.errors import AlreadyMember, DomainError, InvalidTransition, NotFound
 from membership.domain.model import Application, Member
@@ -77,17 +78,27 @@ async def submit_application(
         status=ApplicationStatus.AWAITING_VERIFICATION if needs_code else ApplicationStatus.PENDING,
     )
     await _mark_if_member(repo, application, secrets.national_id_hash)
-    while not await repo.add_application(application, branch.district, secrets):
-        # A second pending application of this person; re-read in case the first was just decided.
-        earlier = await repo.pending_application_id(secrets.national_id_hash)
-        if earlier is not None:
-            application.mark_duplicate(earlier, "already has an application waiting")
+    await _add_application(repo, application, branch.district, secrets)
     if not needs_code:
         return Submitted(application, person.phone)
     assert codes is not None
     code, stored = codes.issue(application.application_id, datetime.now(UTC))
     await VerificationCodes(uow.session).add(stored)
     return Submitted(application, person.phone, code)
+
+
+async def _add_application(
+    repo: Repository, application: Application, district: str, secrets: Secrets
+) -> None:
+    """Insert; a second pending application of the person becomes a duplicate of the first."""
+    for _ in range(3):
+        if await repo.add_application(application, district, secrets):
+            return
+        # Re-read: the first may have been decided between the conflict and this read.
+        earlier = await repo.pending_application_id(secrets.national_id_hash)
+        if earlier is not None:
+            application.mark_duplicate(earlier, "already has an application waiting")
+    raise Conflict("the application could not be recorded; please send it again")
 
 
 async def _mark_if_member(repo: Repository, application: Application, nid_hash: str) -> bool:
