@@ -3,11 +3,12 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: help bootstrap run test test-fast lint format bench contracts contracts-check clean-data
+.PHONY: help bootstrap run test test-fast fuzz lint format bench contracts contracts-check clean-data
 
 help:
 	@echo "make run        start embedded PostgreSQL + Kafka broker and every service (seeds a demo federation)"
 	@echo "make test       run the whole test suite against real servers"
+	@echo "make fuzz       schemathesis over the HTTP API, many examples (FUZZ_EXAMPLES=100)"
 	@echo "make lint       ruff + mypy"
 	@echo "make bench      benchmarks (figures printed, nothing asserted)"
 	@echo "make contracts  regenerate the committed JSON Schemas of the events"
@@ -21,6 +22,11 @@ run: bootstrap
 
 test: bootstrap
 	$(UV) run pytest $(ARGS)
+
+# `make test` runs the same fuzz tests with a few derandomized examples per operation.
+FUZZ_EXAMPLES ?= 100
+fuzz: bootstrap
+	UNIONFED_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest services/membership/tests/fuzz $(ARGS)
 
 lint: bootstrap
 	$(UV) run ruff check .

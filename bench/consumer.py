@@ -170,9 +170,9 @@ async def _chassis(srv: Servers, settings: ServiceSettings, topic: str) -> Meter
     )
     original = consumer.process
 
-    async def process(records: Sequence[Any], commit: Callable[[], Awaitable[None]]) -> None:
+    async def process(records: Sequence[Any], commit: Callable[[], Awaitable[None]], partitions: Any) -> None:
         meter.start()
-        await original(records, commit)
+        await original(records, commit, partitions)
         meter.add(len(records))
 
     consumer.process = process  # type: ignore[method-assign]

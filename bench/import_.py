@@ -107,9 +107,9 @@ def _to_csv(people: list[Any]) -> bytes:
 
 
 def _token(secret: str, **claims: Any) -> str:
-    from unionfed_chassis.auth import issue_token
+    from unionfed_chassis.auth import audience_of, issue_token
 
-    return issue_token(secret, subject="bench", **claims)
+    return issue_token(secret, subject="bench", audience=audience_of("membership"), **claims)
 
 
 @contextlib.asynccontextmanager

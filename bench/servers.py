@@ -35,6 +35,7 @@ class Servers:
     def settings(self, service_name: str, database_url: str | None = None) -> ServiceSettings:
         """Chassis settings pointing at these servers (the database only when given)."""
         settings = ServiceSettings(
+            environment="development",  # the dev secrets are fine for a throwaway benchmark
             service_name=service_name,
             kafka_bootstrap_servers=self.kafka_bootstrap,
             kafka_enable_idempotence=self.idempotence,

@@ -64,10 +64,12 @@ def test_unionfed_run_starts_seeds_serves_and_stops(tmp_path: Path) -> None:
             membership = f"http://127.0.0.1:{ports['membership']}"
             status, body = _get(f"{membership}/health/ready")
             assert status == 200 and body["database"] == "ok" and body["broker"] == "ok", body
-            from unionfed_chassis.auth import issue_token
+            from unionfed_chassis.auth import audience_of, issue_token
 
             secret = (tmp_path / "data" / "dev-jwt-secret").read_text().strip()
-            token = issue_token(secret, role="federation_admin", subject="smoke")
+            token = issue_token(
+                secret, role="federation_admin", subject="smoke", audience=audience_of("membership")
+            )
             status, body = _get(f"{membership}/members?page_size=1", token)
             assert status == 200, body
             assert body["total"] >= 300, body  # the seed went through the service

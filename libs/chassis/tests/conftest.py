@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -48,7 +47,7 @@ effects = sa.Table(
     sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("consumer", sa.Text, nullable=False),
     sa.Column("instance", sa.Text, nullable=False),
-    sa.Column("event_id", UUID(as_uuid=True), nullable=False),  # deliberately not unique
+    sa.Column("event_id", sa.Text, nullable=False),  # deliberately not unique; any ce_id
     sa.Column("subject", sa.Text),
     sa.Column("note", sa.Text),
 )
@@ -105,7 +104,7 @@ def make_settings(kafka_bootstrap: str, kafka_idempotence: bool) -> Callable[...
     def make(database_url: str, **overrides: Any) -> ServiceSettings:
         values: dict[str, Any] = {
             "service_name": "chassis-test",
-            "environment": "test",
+            "environment": "development",
             "database_url": database_url,
             "run_migrations": False,
             "kafka_bootstrap_servers": kafka_bootstrap,
@@ -266,7 +265,8 @@ class RecordingConsumer(EventConsumer):
     """An EventConsumer of BranchEstablished whose handler records one `effects` row per event.
 
     The event's `name` steers the handler: "bug" always raises, "flaky-N" raises a transient
-    OperationalError the first N times it sees that event; anything else just applies."""
+    OperationalError the first N times it sees that event, "stuck" raises one every time;
+    anything else just applies. `seen` keeps every event the handler was given."""
 
     def __init__(self, name: str, topic_names: list[str], *, instance: str = "a", **kwargs: Any) -> None:
         kwargs.setdefault("retry_backoff", 0.05)
@@ -282,16 +282,19 @@ class RecordingConsumer(EventConsumer):
         self.calls: Counter[str] = Counter()  # ce_id -> handler invocations
         self.call_times: dict[str, list[float]] = defaultdict(list)
         self.assigned: list[set[TopicPartition]] = []
+        self.seen: list[Delivery] = []
 
     async def _handle(self, uow: UnitOfWork, deliveries: list[Delivery]) -> None:
         for d in deliveries:
             event_id = str(d.envelope.id)
             self.calls[event_id] += 1
             self.call_times[event_id].append(time.monotonic())
+            self.seen.append(d)
             note = d.event.name
             if note == "bug":
                 raise RuntimeError(f"handler bug on {event_id}")
-            if note.startswith("flaky-") and self.calls[event_id] <= int(note.split("-")[1]):
+            stuck = note == "stuck"
+            if stuck or (note.startswith("flaky-") and self.calls[event_id] <= int(note.split("-")[1])):
                 raise OperationalError("SELECT 1", {}, ConnectionResetError("connection reset by peer"))
         await uow.session.execute(
             effects.insert(),

@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
@@ -15,14 +15,24 @@ import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from unionfed_chassis.access import READ, WRITE, AccessTable, read, write
 from unionfed_chassis.app import ServiceDefinition, create_app
-from unionfed_chassis.auth import issue_token
-from unionfed_chassis.http import PrincipalDep, Public, RuntimeDep, UowDep
+from unionfed_chassis.auth import Principal, Role, audience_of, issue_token
+from unionfed_chassis.http import Public, RuntimeDep, UowDep
 from unionfed_devstack.testing import wait_for
 from unionfed_events import topics
 from unionfed_events.membership import BranchEstablished
 
 SECRET = "a-test-secret-that-is-long-enough-0123456789"
+AUDIENCE = audience_of("chassis-http")
+ACCESS = AccessTable(
+    ["things"],
+    {
+        Role.FEDERATION_ADMIN: read("things") | write("things"),
+        Role.DISTRICT_OFFICER: read("things") | write("things"),
+        Role.OPERATOR: read("things"),
+    },
+)
 
 
 class ThingIn(BaseModel):
@@ -44,7 +54,9 @@ class Routes:
             return {"echo": body.name}
 
         @router.get("/districts/{district}/things")
-        async def list_things(district: str, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+        async def list_things(
+            district: str, principal: Annotated[Principal, ACCESS.allow("things", READ)], runtime: RuntimeDep
+        ) -> dict[str, Any]:
             principal.check(district)
             async with runtime.engine.connect() as conn:
                 n = await conn.scalar(
@@ -54,7 +66,10 @@ class Routes:
 
         @router.post("/districts/{district}/things", status_code=201)
         async def create_thing(
-            district: str, body: ThingIn, principal: PrincipalDep, uow: UowDep
+            district: str,
+            body: ThingIn,
+            principal: Annotated[Principal, ACCESS.allow("things", WRITE)],
+            uow: UowDep,
         ) -> dict[str, Any]:
             principal.check(district)
             self.calls["create"] += 1
@@ -65,6 +80,12 @@ class Routes:
             envelope = uow.emit(make_event(f"thing-{thing_id}", district, body.name), district=district)
             await uow.commit()
             return {"id": thing_id, "event_id": str(envelope.id)}
+
+        @router.post("/public/districts/{district}/things", status_code=201, dependencies=[Public])
+        async def suggest_thing(district: str, body: ThingIn, uow: UowDep) -> dict[str, Any]:
+            uow.emit(make_event(f"suggested-{body.name}", district, body.name), district=district)
+            await uow.commit()
+            return {}
 
         @router.post("/public/slow", dependencies=[Public])
         async def slow(body: ThingIn) -> dict[str, Any]:
@@ -110,7 +131,8 @@ def serve(make_settings, make_event, make_consumer, restore_logging) -> Any:  # 
     ) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI, Routes]]:
         routes = Routes(make_event)
         overrides.setdefault("outbox_enabled", False)  # keep outbox rows where a test can count them
-        settings = make_settings(database_url, jwt_secret=SECRET, service_name="chassis-http", **overrides)
+        overrides.setdefault("jwt_secret", SECRET)
+        settings = make_settings(database_url, service_name="chassis-http", **overrides)
 
         def consumers(_settings: Any) -> list[Any]:
             if consumer_group is None:
@@ -136,8 +158,12 @@ def serve(make_settings, make_event, make_consumer, restore_logging) -> Any:  # 
     return run
 
 
-def bearer(role: str, district: str | None = None) -> dict[str, str]:
-    token = issue_token(SECRET, role=role, subject=f"{role}-1", district=district)
+def bearer(
+    role: str, district: str | None = None, subject: str | None = None, **claims: Any
+) -> dict[str, str]:
+    token = issue_token(
+        SECRET, role=role, subject=subject or f"{role}-1", audience=AUDIENCE, district=district, **claims
+    )
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -148,7 +174,7 @@ async def test_platform_routes(db, serve, make_database, group) -> None:
 
         ready = await client.get("/health/ready")
         assert ready.status_code == 200, ready.text
-        assert ready.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+        assert ready.json() == {"status": "ok", "database": "ok", "broker": "ok", "consumers": {group: "ok"}}
 
         metrics = await client.get("/metrics")
         assert metrics.status_code == 200
@@ -169,7 +195,8 @@ async def test_platform_routes(db, serve, make_database, group) -> None:
         assert ready.status_code == 503
         body = ready.json()
         assert body["status"] == "unavailable"
-        assert body["database"] != "ok" and body["broker"] == "ok"
+        assert (body["database"], body["broker"]) == ("unreachable", "ok")
+        assert "no_such_database_here" not in ready.text, "no exception text in the answer"
 
 
 async def test_bearer_auth_and_district_scope(db, serve, district) -> None:
@@ -183,10 +210,15 @@ async def test_bearer_auth_and_district_scope(db, serve, district) -> None:
         assert missing.headers["www-authenticate"] == "Bearer"
         assert (await client.get(path, headers={"Authorization": "Bearer not-a-jwt"})).status_code == 401
         forged = issue_token(
-            "another-secret-that-is-long-enough-xxxxxxxx", role="federation_admin", subject="x"
+            "another-secret-that-is-long-enough-xxxxxxxx",
+            role="federation_admin",
+            subject="x",
+            audience=AUDIENCE,
         )
         assert (await client.get(path, headers={"Authorization": f"Bearer {forged}"})).status_code == 401
-        expired = issue_token(SECRET, role="federation_admin", subject="x", ttl_seconds=-60)
+        expired = issue_token(
+            SECRET, role="federation_admin", subject="x", audience=AUDIENCE, ttl_seconds=-120
+        )
         assert (await client.get(path, headers={"Authorization": f"Bearer {expired}"})).status_code == 401
 
         foreign = bearer("district_officer", other)
@@ -202,8 +234,74 @@ async def test_bearer_auth_and_district_scope(db, serve, district) -> None:
         assert (await client.get(path, headers=admin)).json() == {"district": district, "count": 1}
         assert (await client.post(path, json={"name": "admin's"}, headers=admin)).status_code == 201
 
+        # The access table: the operator reads but never writes; a role it does not list does nothing.
+        operator = bearer("operator")
+        assert (await client.get(path, headers=operator)).status_code == 200
+        assert (await client.post(path, json={"name": "op"}, headers=operator)).status_code == 403
+        unlisted = bearer("branch_officer", district, branch="b1")
+        assert (await client.get(path, headers=unlisted)).status_code == 403
+        assert (await client.post(path, json={"name": "b"}, headers=unlisted)).status_code == 403
+
+        # What a public route changes is done by an anonymous actor, never by an earlier caller.
+        suggested = await client.post(f"/public/districts/{district}/things", json={"name": "idea"})
+        assert suggested.status_code == 201
+
     assert await db.scalar("SELECT count(*) FROM things") == 2, "the refused command changed nothing"
-    assert await db.outbox_count() == 2
+    assert await db.outbox_count() == 3
+    # Audit: every event names who caused it, from the route's access check.
+    rows = await db.rows("SELECT header_names, header_values FROM outbox ORDER BY id")
+    actors = []
+    for names, values in rows:
+        headers = dict(zip(names, (bytes(v).decode() for v in values), strict=True))
+        actors.append((headers["ce_actor"], headers["ce_actorrole"]))
+    assert actors == [
+        ("district_officer-1", "district_officer"),
+        ("federation_admin-1", "federation_admin"),
+        ("anonymous", "public"),
+    ]
+
+
+async def test_production_verifies_the_identity_providers_tokens_for_this_service_only(
+    db, serve, district, tmp_path
+) -> None:
+    import jwt as pyjwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from jwt.algorithms import RSAAlgorithm
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(
+        json.dumps({"keys": [{**RSAAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": "k1"}]})
+    )
+
+    def idp_token(audience: str, **overrides: Any) -> dict[str, str]:
+        claims = {
+            "sub": "admin-9",
+            "role": "federation_admin",
+            "aud": audience,
+            "iss": "unionfed",
+            "exp": 2**40,
+            **overrides,
+        }
+        return {
+            "Authorization": "Bearer " + pyjwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+        }
+
+    path = f"/districts/{district}/things"
+    async with serve(db.url, environment="production", jwt_secret=None, jwt_jwks_file=jwks) as (
+        client,
+        _a,
+        _r,
+    ):
+        assert (await client.get(path, headers=idp_token(AUDIENCE))).status_code == 200
+        assert (await client.get(path, headers=idp_token("unionfed-assistance"))).status_code == 401
+        assert (await client.get(path, headers=idp_token(AUDIENCE, iss="evil"))).status_code == 401
+        assert (await client.get(path, headers=idp_token(AUDIENCE, exp=1_000_000))).status_code == 401
+        unsigned = pyjwt.encode(
+            {"sub": "x", "role": "federation_admin", "aud": AUDIENCE}, None, algorithm="none"
+        )
+        assert (await client.get(path, headers={"Authorization": f"Bearer {unsigned}"})).status_code == 401
+        assert (await client.get(path, headers=bearer("federation_admin"))).status_code == 401, "no HS256"
 
 
 async def test_idempotency_key(db, serve, district) -> None:
@@ -220,6 +318,15 @@ async def test_idempotency_key(db, serve, district) -> None:
         assert routes.calls["create"] == 1
         assert await db.scalar("SELECT count(*) FROM things") == 1
         assert await db.outbox_count() == 1
+
+        # Keys belong to the verified subject: a retry with a refreshed token (another JWT of
+        # the same subject) is still recognised.
+        refreshed = bearer("district_officer", district, ttl_seconds=3600)
+        assert refreshed != officer
+        retry = await client.post(path, json={"name": "a"}, headers={**refreshed, "Idempotency-Key": "k1"})
+        assert retry.status_code == 201 and retry.headers["idempotent-replayed"] == "true"
+        assert retry.content == first.content
+        assert routes.calls["create"] == 1
 
         # Same key, another body: refused, nothing done.
         other = await client.post(path, json={"name": "b"}, headers={**officer, "Idempotency-Key": "k1"})

@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 import time
 from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
 from unionfed_chassis import context
+from unionfed_chassis.db import UnitOfWork, make_engine, make_session_factory
 from unionfed_chassis.kafka import make_producer
 from unionfed_chassis.relay import OutboxRelay
 from unionfed_devstack.testing import wait_for
@@ -229,8 +231,6 @@ async def test_broker_outage_loses_nothing(
 
 
 def _uow_factory(db):  # type: ignore[no-untyped-def]
-    from unionfed_chassis.db import UnitOfWork, make_session_factory
-
     sessions = make_session_factory(db.engine)
 
     @contextlib.asynccontextmanager
@@ -297,3 +297,85 @@ async def _backends_at_least(db, n: int) -> bool:  # type: ignore[no-untyped-def
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
     )
     return int(count) >= n
+
+
+async def test_concurrent_writers_keep_per_key_order_and_late_rows_go_out_under_load(
+    db, kafka, make_settings, make_event, district, per_key
+) -> None:
+    """20 writers over 10 keys, each locking its key's counter row before it writes the event
+    carrying the new count (the handlers' discipline). Some hold their transaction open for a
+    while after their outbox row got its id, so rows with later ids commit and are sent first:
+    those late rows must still go out while the load runs, and every key's sequence must arrive
+    complete and in order."""
+    topic = events_topic(district)
+    await kafka.create_topics(topic)
+    keys = [f"k{i}" for i in range(10)]
+    async with db.engine.begin() as conn:
+        await conn.execute(sa.text("CREATE TABLE key_counters (key text PRIMARY KEY, value int NOT NULL)"))
+        await conn.execute(sa.text("INSERT INTO key_counters VALUES (:k, 0)"), [{"k": k} for k in keys])
+    engine = make_engine(db.url, pool_size=20)
+    sessions = make_session_factory(engine)
+    producer = make_producer(make_settings(db.url))
+    await producer.start()
+    relay = OutboxRelay(db.dsn, producer, batch_size=64, poll_seconds=30)
+    relay_task = asyncio.create_task(relay.run())
+    committed: dict[str, float] = {}
+    late: set[str] = set()
+    started = time.monotonic()
+    holds_end, load_end = started + 3.0, started + 8.0
+
+    async def write(key: str, hold: float) -> None:
+        async with sessions() as session:
+            uow = UnitOfWork(session, source="/unionfed/chassis-test", domain="membership")
+            lock = sa.text("SELECT value FROM key_counters WHERE key = :k FOR UPDATE")
+            value = (await session.execute(lock, {"k": key})).scalar_one() + 1
+            await session.execute(
+                sa.text("UPDATE key_counters SET value = :v WHERE key = :k"), {"v": value, "k": key}
+            )
+            envelope = uow.emit(make_event(key, district), district=district, sequence=value)
+            hold = hold if time.monotonic() < holds_end else 0  # every hold ends well before the load
+            if hold:
+                await uow.flush_events()  # the row has its id; later ids commit while we wait
+                await asyncio.sleep(hold)
+            await uow.commit()
+        committed[str(envelope.id)] = time.monotonic()
+        if hold:
+            late.add(str(envelope.id))
+
+    async def writer(n: int) -> None:
+        rng = random.Random(n)
+        first = True
+        while time.monotonic() < load_end:
+            slow = n % 4 == 0 and time.monotonic() < holds_end and (first or rng.random() < 0.2)
+            await write(rng.choice(keys), rng.uniform(1.0, 1.5) if slow else 0)
+            first = False
+
+    try:
+        async with kafka.tap(topic) as tap:
+            await wait_for(lambda: relay.is_leader, timeout=10)
+            await asyncio.gather(*(writer(n) for n in range(20)))
+            await wait_for(lambda: _is_zero(db.outbox_count), timeout=60)
+            records = await kafka.drain(tap)
+    finally:
+        relay.stop()
+        relay_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay_task
+        await producer.stop()
+        await engine.dispose()
+
+    ids = tap.ids()
+    assert len(ids) == len(set(ids)) == len(committed), "every event once"
+    assert set(ids) == set(committed)
+    counts = dict(await db.rows("SELECT key, value FROM key_counters"))
+    for key, recs in per_key(records).items():
+        seqs = [int(dict(r.headers)["ce_sequence"]) for r in recs]
+        assert seqs == list(range(1, counts[key] + 1)), f"{key}: gap, duplicate or out of order"
+    waits = {event_id: tap.arrived[event_id] - at for event_id, at in committed.items()}
+    late_waits = sorted(waits[event_id] for event_id in late)
+    print(
+        f"\n{len(committed)} events from 20 writers; longest wait commit→read {max(waits.values()):.3f}s;"
+        f" {len(late)} late rows, longest wait {late_waits[-1]:.3f}s"
+    )
+    assert len(late) >= 5, "every fourth writer held its first transaction open"
+    assert all(tap.arrived[event_id] < load_end for event_id in late), "a late row waited for the load to end"

@@ -11,10 +11,10 @@ from aiokafka.structs import ConsumerRecord
 from typer.testing import CliRunner
 from unionfed_chassis.dead_letter import DeadLetter, dead_letter_headers, send_dead_letters
 from unionfed_devstack import dead_letters as dl
-from unionfed_devstack.broker import ensure_topics
+from unionfed_devstack.broker import ensure_topics, list_topics
 from unionfed_devstack.cli import app
 from unionfed_events.envelope import Envelope
-from unionfed_events.topics import TopicSpec, dead_letter, district_events
+from unionfed_events.topics import TopicSpec, dead_letter, district_events, retry
 
 NATIONAL_ID = "310101199001011234"
 PHONE = "13812345678"
@@ -120,21 +120,22 @@ def test_a_header_that_is_not_utf8_does_not_break_the_line() -> None:
     assert letter.original_headers == [("ce_id", b"\xff")]
 
 
-def test_plan_filters_dedupes_and_sets_aside() -> None:
+def test_plan_filters_dedupes_and_leaves_out_what_was_replayed() -> None:
     topic = "unionfed.d.xuhui.membership.events"
     joined = _record(topic, 0, 1)
     letters = [
         _stored(DeadLetter(joined, "first"), offset=0),
         _stored(DeadLetter(_record(topic, 0, 2, ce_type=LEFT), "left"), offset=1),
         _stored(DeadLetter(joined, "again"), offset=2),  # the same event dead-lettered twice
-        _stored(DeadLetter(_record("unionfed.gone", 0, 3), "gone"), offset=3),
+        _stored(DeadLetter(_record(topic, 0, 3), "replayed"), offset=3),
     ]
-    plan = dl.plan_replay(letters, existing_topics=[topic], types=["memberjoined"])
+    plan = dl.plan_replay(letters, replayed=["g/0/3"], types=["memberjoined"])
     assert [d.reason for d in plan.replay] == ["first"]
-    assert (plan.filtered_out, plan.duplicates) == (1, 1)
-    assert [why for _, why in plan.unreplayable] == ["original topic unionfed.gone does not exist"]
-    everything = dl.plan_replay(letters, existing_topics=[topic, "unionfed.gone"])
-    assert [d.reason for d in everything.replay] == ["first", "left", "gone"]
+    assert [(d.reason, first.reason) for d, first in plan.same_event] == [("again", "first")]
+    assert (plan.filtered_out, plan.already_replayed) == (1, 1)
+    everything = dl.plan_replay(letters)
+    assert [d.reason for d in everything.replay] == ["first", "left", "replayed"]
+    assert dl.letter_key(letters[1]) == "g/0/1"
 
 
 def test_producer_idempotence_follows_the_bootstrap() -> None:
@@ -149,11 +150,13 @@ def test_producer_idempotence_follows_the_bootstrap() -> None:
 
 def test_summary_text() -> None:
     s = dl.ReplaySummary(
-        "g", read=5, planned=2, replayed=2, filtered_out=2, duplicates=1, unreplayable=0, dry_run=False
+        "g", read=6, planned=2, replayed=2, filtered_out=2, duplicates=1, already_replayed=1, dry_run=False
     )
     assert dl.format_summary(s) == (
-        "replayed 2 dead letter(s) of g (5 read, 2 filtered out by --type, 1 duplicate(s) of an event already in this run)"
+        "replayed 2 dead letter(s) of g to unionfed.retry.g (6 read, 1 replayed before, "
+        "2 filtered out by --type, 1 duplicate(s) of an event already in this run)"
     )
+    assert dl.operator({"USER": "li.wei"}) == "li.wei" and dl.operator({}) == "unknown"
 
 
 # --- against the broker ----------------------------------------------------------------------
@@ -177,9 +180,11 @@ async def _setup(bootstrap: str, idempotence: bool, types: list[str]) -> tuple[s
     return group, original, records
 
 
-async def _read_until_markers(bootstrap: str, idempotence: bool, topic: str) -> list[Any]:
+async def _read_until_markers(
+    bootstrap: str, idempotence: bool, topic: str, partitions: int = 2
+) -> list[Any]:
     """Everything on `topic` before a marker produced now to each partition (no end offsets)."""
-    tps = [TopicPartition(topic, p) for p in (0, 1)]
+    tps = [TopicPartition(topic, p) for p in range(partitions)]
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=idempotence)
     await producer.start()
     try:
@@ -210,16 +215,16 @@ async def _read_until_markers(bootstrap: str, idempotence: bool, topic: str) -> 
 
 
 def _same(replayed: list[Any], originals: list[Any]) -> None:
-    got = sorted(((r.partition, r.key, r.value, list(r.headers)) for r in replayed), key=repr)
-    want = sorted(((r.partition, r.key, r.value, list(r.headers)) for r in originals), key=repr)
+    got = sorted(((r.key, r.value, list(r.headers)) for r in replayed), key=repr)
+    want = sorted(((r.key, r.value, list(r.headers)) for r in originals), key=repr)
     assert got == want
     assert all(not k.startswith("dlq_") for r in replayed for k, _ in r.headers)
 
 
 async def test_list_and_show(kafka_bootstrap: str, kafka_idempotence: bool) -> None:
     group, original, _ = await _setup(kafka_bootstrap, kafka_idempotence, [JOINED, LEFT, JOINED])
-    counts = await dl.count_dead_letters(kafka_bootstrap)
-    assert counts[dead_letter(group)] == 3
+    counts = {c.topic: c for c in await dl.count_by_group(kafka_bootstrap)}
+    assert (counts[dead_letter(group)].total, counts[dead_letter(group)].unreplayed) == (3, 3)
     letters = await dl.read_dead_letters(kafka_bootstrap, group)
     lines = [dl.format_dead_letter_line(d) for d in letters]
     assert f"{original} 1/11  MemberLeft.v1" in lines[1]
@@ -248,7 +253,9 @@ def test_cli_list_and_show(
     assert "1 of 2 dead letter(s)" in shown.output
 
 
-async def test_replay_puts_records_back_once(kafka_bootstrap: str, kafka_idempotence: bool) -> None:
+async def test_replay_goes_to_the_retry_topic_once_and_is_recorded(
+    kafka_bootstrap: str, kafka_idempotence: bool
+) -> None:
     group, original, records = await _setup(kafka_bootstrap, kafka_idempotence, [JOINED, LEFT, JOINED])
     # The same event dead-lettered a second time (say, after an earlier replay): replayed once.
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=kafka_idempotence)
@@ -262,16 +269,41 @@ async def test_replay_puts_records_back_once(kafka_bootstrap: str, kafka_idempot
         kafka_bootstrap,
         group,
         types=["MemberJoined"],
+        by="li.wei",
         enable_idempotence=kafka_idempotence,
         emit=lines.append,
     )
     assert (summary.read, summary.replayed, summary.filtered_out, summary.duplicates) == (4, 2, 1, 1)
     assert len(lines) == 2 and all(line.startswith("replay") for line in lines)
-    _same(await _read_until_markers(kafka_bootstrap, kafka_idempotence, original), [records[0], records[2]])
+    retry_topic = retry(group)
+    _same(
+        await _read_until_markers(kafka_bootstrap, kafka_idempotence, retry_topic, 1),
+        [records[0], records[2]],
+    )
+    assert await _read_until_markers(kafka_bootstrap, kafka_idempotence, original) == [], "not the original"
+
+    replays = {k: v for k, v in (await dl.read_replays(kafka_bootstrap)).items() if v["group"] == group}
+    assert sorted(replays) == [f"{group}/0/0", f"{group}/0/2", f"{group}/0/3"], (
+        "the duplicate is recorded too"
+    )
+    assert {v["by"] for v in replays.values()} == {"li.wei"}
+    assert all(v["retry_topic"] == retry_topic and v["at"] for v in replays.values())
+    assert replays[f"{group}/0/3"]["same_event_as"] == f"{group}/0/0"
+
+    again = await dl.replay_dead_letters(
+        kafka_bootstrap, group, types=["MemberJoined"], enable_idempotence=kafka_idempotence
+    )
+    assert (again.replayed, again.already_replayed, again.filtered_out) == (0, 3, 1), (
+        "nothing the second time"
+    )
+    still = await _read_until_markers(kafka_bootstrap, kafka_idempotence, retry_topic, 1)
+    _same(still, [records[0], records[2]])  # the first run's two, nothing more
+    counts = {c.group: c for c in await dl.count_by_group(kafka_bootstrap)}
+    assert (counts[group].total, counts[group].replayed, counts[group].unreplayed) == (4, 3, 1)
 
 
 async def test_dry_run_and_a_no_publish_nothing(kafka_bootstrap: str, kafka_idempotence: bool) -> None:
-    group, original, _ = await _setup(kafka_bootstrap, kafka_idempotence, [JOINED, LEFT])
+    group, _original, _ = await _setup(kafka_bootstrap, kafka_idempotence, [JOINED, LEFT])
     lines: list[str] = []
     summary = await dl.replay_dead_letters(
         kafka_bootstrap, group, dry_run=True, enable_idempotence=kafka_idempotence, emit=lines.append
@@ -282,7 +314,8 @@ async def test_dry_run_and_a_no_publish_nothing(kafka_bootstrap: str, kafka_idem
         kafka_bootstrap, group, enable_idempotence=kafka_idempotence, confirm=lambda _n: False
     )
     assert refused.cancelled and refused.replayed == 0
-    assert await _read_until_markers(kafka_bootstrap, kafka_idempotence, original) == []
+    assert retry(group) not in await list_topics(kafka_bootstrap), "nothing was published"
+    assert not [v for v in (await dl.read_replays(kafka_bootstrap)).values() if v["group"] == group]
 
 
 def test_cli_replay_with_yes(
@@ -290,7 +323,7 @@ def test_cli_replay_with_yes(
 ) -> None:
     from unionfed_devstack._util import run_sync
 
-    group, original, records = run_sync(_setup(kafka_bootstrap, kafka_idempotence, [JOINED, LEFT]))
+    group, _original, records = run_sync(_setup(kafka_bootstrap, kafka_idempotence, [JOINED, LEFT]))
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", kafka_bootstrap)
     monkeypatch.setenv("KAFKA_ENABLE_IDEMPOTENCE", str(kafka_idempotence).lower())
     runner = CliRunner()
@@ -299,6 +332,9 @@ def test_cli_replay_with_yes(
     assert "cancelled: nothing replayed" in declined.output
     result = runner.invoke(app, ["dlq", "replay", group, "--yes"])
     assert result.exit_code == 0, result.output
-    assert f"replayed 2 dead letter(s) of {group} (2 read)" in result.output
+    assert f"replayed 2 dead letter(s) of {group} to {retry(group)} (2 read)" in result.output
     assert NATIONAL_ID not in result.output
-    _same(run_sync(_read_until_markers(kafka_bootstrap, kafka_idempotence, original)), records)
+    _same(run_sync(_read_until_markers(kafka_bootstrap, kafka_idempotence, retry(group), 1)), records)
+    listed = runner.invoke(app, ["dlq", "list"], env={"COLUMNS": "300"})
+    row = next(line for line in listed.output.splitlines() if dead_letter(group) in line)
+    assert [cell.strip() for cell in row.strip("│ ").split("│")][2:] == ["2", "2", "0"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 import pytest
 from unionfed_events import Envelope, EnvelopeError, Event, decode
@@ -79,7 +80,15 @@ def test_header_values_follow_cloudevents() -> None:
 def test_correlation_id_defaults_to_the_event_id(events: list[Event]) -> None:
     env = Envelope.wrap(events[0], source="/t")
     assert env.correlationid == str(env.id)
-    assert env.id.version == 7
+    assert UUID(env.id).version == 7
+
+
+@pytest.mark.parametrize("ce_id", ["branch-sys-42/000017", "A", "0190a5c2-7a4e-7c3d-8f00-0000000000ff"])
+def test_any_non_empty_ce_id_is_accepted_as_it_is(events: list[Event], ce_id: str) -> None:
+    """CloudEvents lets a producer choose its ids; branch systems need not send UUIDs."""
+    env = wrap(events[0])
+    headers = [(k, ce_id.encode() if k == "ce_id" else v) for k, v in env.headers()]
+    assert Envelope.from_headers(headers, env.data).id == ce_id
 
 
 def test_from_headers_accepts_a_mapping_and_str_values(events: list[Event]) -> None:
@@ -107,8 +116,11 @@ def test_wrong_specversion_and_bad_attribute_values_are_envelope_errors(events: 
     swapped = [(k, b"0.3" if k == "ce_specversion" else v) for k, v in env.headers()]
     with pytest.raises(EnvelopeError, match="specversion"):
         Envelope.from_headers(swapped, env.data)
-    bad_id = [(k, b"not-a-uuid" if k == "ce_id" else v) for k, v in env.headers()]
+    empty_id = [(k, b"" if k == "ce_id" else v) for k, v in env.headers()]
+    with pytest.raises(EnvelopeError, match="ce_id"):
+        Envelope.from_headers(empty_id, env.data)
+    bad_time = [(k, b"yesterday" if k == "ce_time" else v) for k, v in env.headers()]
     with pytest.raises(EnvelopeError):
-        Envelope.from_headers(bad_id, env.data)
+        Envelope.from_headers(bad_time, env.data)
     with pytest.raises(EnvelopeError):
         Envelope.from_headers(None, b"{}")

@@ -163,9 +163,18 @@ class Service:
         assert r.status_code == 200, r.text
         return dict(r.json())
 
-    def token(self, role: str, district: str | None = None, branch: str | None = None) -> dict[str, str]:
+    def token(
+        self, role: str, district: str | None = None, branch: str | None = None, *, subject: str = "test"
+    ) -> dict[str, str]:
+        """Authorization header of a development token for this service (the one place tests mint them)."""
+        assert self.settings.jwt_secret is not None, "development settings have a JWT secret"
         jwt = issue_token(
-            self.settings.jwt_secret, role=role, subject="test", district=district, branch=branch
+            self.settings.jwt_secret,
+            role=role,
+            subject=subject,
+            audience=self.settings.jwt_audience,
+            district=district,
+            branch=branch,
         )
         return {"Authorization": f"Bearer {jwt}"}
 
@@ -231,7 +240,7 @@ async def start_service(
     # (new ones only at the next metadata refresh, minutes later).
     await ensure_topics(kafka_bootstrap, [TopicSpec(n) for n in names])
     settings = MembershipSettings(
-        environment="test",
+        environment="development",
         database_url=database_url or make_database("membership"),
         kafka_bootstrap_servers=kafka_bootstrap,
         kafka_enable_idempotence=kafka_idempotence,

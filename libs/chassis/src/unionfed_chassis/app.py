@@ -21,9 +21,10 @@ from unionfed_events import Event, topics
 from . import context
 from .consumer import EventConsumer
 from .errors import install_error_handlers
+from .http import Public
 from .idempotency import IdempotencyMiddleware
 from .logging import configure_logging
-from .runtime import Runtime
+from .runtime import Runtime, is_ready
 from .settings import ServiceSettings
 
 
@@ -112,29 +113,30 @@ def _add_platform_routes(app: FastAPI, runtime: Runtime, definition: ServiceDefi
     )
     app.state.asyncapi = spec  # `unionfed api-docs` exports it without starting the service
 
-    @app.get("/health/live", tags=["platform"])
+    @app.get("/health/live", tags=["platform"], dependencies=[Public])
     async def live() -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
 
-    @app.get("/health/ready", tags=["platform"])
+    @app.get("/health/ready", tags=["platform"], dependencies=[Public])
     async def ready() -> JSONResponse:
-        """Ready when the database and the broker answer."""
+        """Ready when the database and the broker answer and no consumer is stuck retrying;
+        otherwise 503 naming what is not ok (details in the log)."""
         checks = await runtime.readiness()
-        ok = all(v == "ok" for v in checks.values())
+        ok = is_ready(checks)
         return JSONResponse({"status": "ok" if ok else "unavailable", **checks}, 200 if ok else 503)
 
-    @app.get("/metrics", tags=["platform"])
+    @app.get("/metrics", tags=["platform"], dependencies=[Public])
     async def metrics() -> Response:
         """Prometheus metrics."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/asyncapi.json", tags=["platform"])
+    @app.get("/asyncapi.json", tags=["platform"], dependencies=[Public])
     async def asyncapi_json() -> Response:
         """AsyncAPI 3 document of the events this service consumes and publishes."""
         return Response(spec.to_specification().to_json(), media_type="application/json")
 
-    @app.get("/asyncapi", tags=["platform"], response_class=HTMLResponse)
+    @app.get("/asyncapi", tags=["platform"], dependencies=[Public], response_class=HTMLResponse)
     async def asyncapi_html() -> str:
         """The AsyncAPI document, rendered."""
         return get_asyncapi_html(spec.to_specification())

@@ -1,10 +1,27 @@
-"""Per-request / per-message context that outgoing events inherit (correlation, causation, trace)."""
+"""Per-request / per-message context that outgoing events inherit (correlation, causation,
+trace, and the actor: who is acting)."""
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import dataclasses
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who caused a state change: a token's subject and role, a branch system, the service."""
+
+    subject: str
+    role: str
+
+
+# Roles of actors that are not people with a token.
+PUBLIC = Actor("anonymous", "public")  # an unauthenticated caller of a public route
+SERVICE_ROLE = "service"  # the service on its own account (its consumers, the seed)
 
 
 @dataclass(frozen=True)
@@ -12,12 +29,23 @@ class MessageContext:
     correlation_id: str | None = None
     causation_id: str | None = None
     traceparent: str | None = None
+    actor: Actor | None = None
 
 
 current: contextvars.ContextVar[MessageContext] = contextvars.ContextVar(
     "unionfed_ctx",
     default=MessageContext(),  # noqa: B039 (frozen, so sharing it is safe)
 )
+
+
+@contextlib.contextmanager
+def acting_as(actor: Actor) -> Iterator[None]:
+    """Everything staged inside the block is recorded as done by `actor`."""
+    token = current.set(dataclasses.replace(current.get(), actor=actor))
+    try:
+        yield
+    finally:
+        current.reset(token)
 
 
 def _nonzero_hex(bits: int) -> str:

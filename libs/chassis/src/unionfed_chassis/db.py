@@ -39,13 +39,19 @@ class UnitOfWork:
     """One transaction: state changes plus the events they cause, committed together.
 
     Handlers call `emit()`; `commit()` writes the staged events into the outbox in the same
-    transaction, so either both the change and its events exist, or neither does.
+    transaction, so either both the change and its events exist, or neither does. Every event
+    is stamped with the actor of the current request or message (`actor`).
     """
 
     session: AsyncSession
     source: str
     domain: str
     staged: list[OutgoingEvent] = field(default_factory=list)
+
+    @property
+    def actor(self) -> context.Actor:
+        """Who is acting: set by the route's access check or the consumer; else the service."""
+        return context.current.get().actor or context.Actor(self.source, context.SERVICE_ROLE)
 
     def emit(
         self,
@@ -84,12 +90,15 @@ class UnitOfWork:
         sequence: int | None,
         caused_by: Envelope | None,
     ) -> Envelope:
+        actor = self.actor
         envelope = Envelope.wrap(
             event,
             source=self.source,
             district=district,
             branch=branch,
             sequence=sequence,
+            actor=actor.subject,
+            actorrole=actor.role,
             **_lineage(caused_by),
         )
         self.staged.append(OutgoingEvent(envelope, targets))

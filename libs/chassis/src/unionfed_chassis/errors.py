@@ -7,6 +7,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from .auth import AuthError, ScopeError
+from .inputs import CONTROL_CHARACTERS_MESSAGE, MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN
+
+# Messages for the shared patterns: "must not contain control characters" says more than the regex.
+_PATTERN_MESSAGES = {
+    SINGLE_LINE_PATTERN: CONTROL_CHARACTERS_MESSAGE,
+    MULTI_LINE_PATTERN: f"{CONTROL_CHARACTERS_MESSAGE} (tab and line breaks are allowed)",
+}
 
 
 class Rejected(Exception):
@@ -40,7 +47,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # FastAPI's default body echoes each bad value back ("input"): a mistyped national ID
         # or phone would then sit in logs, proxies and the idempotency table. Field and reason
         # are enough to fix the request.
-        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        errors = [{"loc": list(e["loc"]), "msg": _message(e), "type": e["type"]} for e in exc.errors()]
         return JSONResponse({"detail": errors}, status_code=422)
 
     @app.exception_handler(Rejected)
@@ -54,3 +61,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ScopeError)
     async def _scope(_: Request, exc: ScopeError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=403)
+
+
+def _message(error: dict[str, object]) -> str:
+    ctx = error.get("ctx")
+    pattern = ctx.get("pattern") if isinstance(ctx, dict) else None
+    return _PATTERN_MESSAGES.get(str(pattern), str(error["msg"]))

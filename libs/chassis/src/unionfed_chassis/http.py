@@ -1,4 +1,8 @@
-"""FastAPI dependencies shared by every service's routes."""
+"""FastAPI dependencies shared by every service's routes.
+
+Every route either declares `dependencies=[Public]` or asks an access table for its
+principal (`unionfed_chassis.access.AccessTable.allow`); a test walks the routes to hold this.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from .auth import AuthError, Principal, verify_token
+from . import context
+from .auth import AuthError, Principal
 from .db import UnitOfWork
 from .runtime import Runtime
 
-_bearer = HTTPBearer(auto_error=False, description="JWT from `unionfed token`")
+_bearer = HTTPBearer(
+    auto_error=False, description="JWT of the identity provider (in development: `unionfed token`)"
+)
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -25,37 +32,36 @@ async def get_uow(runtime: Annotated[Runtime, Depends(get_runtime)]) -> AsyncIte
         yield uow
 
 
-def get_principal(
+async def get_principal(
     runtime: Annotated[Runtime, Depends(get_runtime)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """Every officer endpoint depends on this; without a valid bearer token it answers 401."""
+    """Who is calling; without a valid bearer token, 401. Identity only: routes get their
+    principal through an access table, which also decides whether the role may act."""
     if credentials is None:
-        raise AuthError("missing bearer token; get one with `unionfed token --role ...`")
-    return _verify(runtime, credentials.credentials)
+        raise AuthError("missing bearer token")
+    return await runtime.settings.token_verifier.verify(credentials.credentials)
 
 
-def verified_principal(runtime: Runtime, authorization: str | None) -> Principal | None:
+async def verified_principal(runtime: Runtime, authorization: str | None) -> Principal | None:
     """The identity an `Authorization: Bearer …` header proves, or None (no header, bad token).
     For middleware that must know who is calling without refusing anyone itself."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
     try:
-        return _verify(runtime, token.strip())
+        return await runtime.settings.token_verifier.verify(token.strip())
     except AuthError:
         return None
 
 
-def _verify(runtime: Runtime, token: str) -> Principal:
-    return verify_token(token, runtime.settings.jwt_secret, runtime.settings.jwt_issuer)
-
-
-def public() -> None:
-    """Marks a route as deliberately open to the public (no token)."""
+async def public() -> AsyncIterator[None]:
+    """Marks a route as deliberately open to the public (no token); what it changes is recorded
+    as done by an anonymous actor."""
+    with context.acting_as(context.PUBLIC):
+        yield
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 Public = Depends(public)

@@ -3,7 +3,8 @@
 The key is claimed (state in_progress) before the command runs and completed with the
 response after it; a retry with the same key and body replays that response, a retry while
 the first is running gets 409, the same key with a different body gets 422. A 5xx frees the
-key so the client may retry. Keys are per principal (hash of the Authorization header).
+key so the client may retry. Keys belong to the verified subject of the bearer token (so a retry
+with a refreshed token is still recognised); callers without a valid token share "public".
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ import hashlib
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.datastructures import Headers
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Scope
 
 from .errors import error_body
+from .http import verified_principal
+from .inputs import CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE
 from .tables import idempotency_keys as keys
 
 HEADER = "Idempotency-Key"
@@ -35,9 +40,11 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
             return await call_next(request)
         if len(key) > 200:
             return JSONResponse(error_body("Idempotency-Key is longer than 200 characters", HEADER), 422)
+        if CONTROL_CHARACTERS.search(key):  # the key is stored; PostgreSQL refuses NUL
+            return JSONResponse(error_body(f"Idempotency-Key {CONTROL_CHARACTERS_MESSAGE}", HEADER), 422)
         engine: AsyncEngine = self._engine_getter(request)  # type: ignore[operator]
         body = await request.body()
-        principal = hashlib.sha256(request.headers.get("authorization", "public").encode()).hexdigest()[:32]
+        principal = await principal_of(request.scope, request.headers)
         digest = hashlib.sha256(
             request.method.encode() + request.url.path.encode() + b"\0" + body
         ).hexdigest()
@@ -65,6 +72,15 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
                 )
             )
         return Response(content, response.status_code, headers=dict(response.headers))
+
+
+async def principal_of(scope: Scope, headers: Headers) -> str:
+    """Whose key space a request's Idempotency-Key lives in: a hash of the token's verified
+    subject, or "public"."""
+    principal = await verified_principal(scope["app"].state.runtime, headers.get("authorization"))
+    if principal is None:
+        return "public"
+    return hashlib.sha256(b"sub\0" + principal.subject.encode()).hexdigest()[:32]
 
 
 async def _claim(engine: AsyncEngine, key: str, principal: str, digest: str) -> Response | None:

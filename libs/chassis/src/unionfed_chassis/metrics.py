@@ -9,6 +9,9 @@ EVENTS_PUBLISHED = Counter("unionfed_events_published_total", "Events the relay 
 EVENTS_CONSUMED = Counter(
     "unionfed_events_consumed_total", "Events applied by a consumer", ["consumer", "type"]
 )
+EVENTS_SKIPPED = Counter(
+    "unionfed_events_skipped_total", "Events of a type the consumer has no handler for", ["consumer", "type"]
+)
 EVENTS_DUPLICATE = Counter("unionfed_events_duplicate_total", "Redelivered events skipped", ["consumer"])
 EVENTS_FAILED = Counter("unionfed_events_failed_total", "Event processing failures", ["consumer", "reason"])
 EVENTS_DEAD_LETTERED = Counter("unionfed_events_dead_lettered_total", "Events sent to a DLQ", ["consumer"])
@@ -20,3 +23,6 @@ HANDLER_SECONDS = Histogram(
 )
 OUTBOX_BACKLOG = Gauge("unionfed_outbox_backlog", "Outbox rows not yet published (last seen by the relay)")
 RELAY_LEADER = Gauge("unionfed_outbox_relay_leader", "1 while this process holds the relay lock")
+OUTBOX_PARKED = Gauge(
+    "unionfed_outbox_parked", "Outbox rows the broker refused for good, waiting in outbox_parked (last seen)"
+)

@@ -4,10 +4,15 @@
 - One active relay per database: a session advisory lock elects it; a second instance waits
   as a hot standby and takes over when the first one's connection goes away. A single leader
   keeps per-key order, which two relays sharing rows with SKIP LOCKED could not.
+- Every fetch reads the oldest rows that are not in flight, so a row whose transaction committed
+  after later ids were sent goes out with the very next batch (docs/architecture.md says why that
+  keeps per-key order).
 - Pipelined: while one batch is in flight to the broker, the next one is fetched.
-- A row is deleted only after the broker acknowledged it; on broker errors the batch is
-  retried with backoff, so nothing is dropped (a retried batch may repeat events: consumers
-  deduplicate by event id).
+- A row is deleted only after the broker acknowledged it. A row the broker refuses for good
+  (record too large, topic that does not exist and is not in the registry) is parked in
+  `outbox_parked` with its reason and the rest go on; any other failure backs off and starts
+  again from the oldest unsent row, so nothing is dropped (a retry may repeat the events whose
+  acknowledgement was lost: consumers deduplicate by event id).
 """
 
 from __future__ import annotations
@@ -18,31 +23,78 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidTopicError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    TopicAuthorizationFailedError,
+)
+from unionfed_events.topics import spec_for
 
-from .metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, RELAY_LEADER
+from .metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_PARKED, RELAY_LEADER
 from .tables import OUTBOX_CHANNEL
+from .topic_admin import (
+    INVALID_TOPIC,
+    TOPIC_EXISTS,
+    TOPIC_NOT_AUTHORIZED,
+    UNKNOWN_TOPIC,
+    TopicAdminError,
+    ensure_topics,
+    topic_errors,
+)
 
 log = logging.getLogger("unionfed.relay")
 
 BACKLOG_EVERY_SECONDS = 5.0
+FIRST_BACKOFF_SECONDS = 0.5
 RELAY_LOCK_KEY = 0x756E_696F_6E66  # "unionf": the advisory lock id the relays compete for
-_FETCH = "SELECT id, topic, key, header_names, header_values, payload FROM outbox WHERE id > $1 ORDER BY id LIMIT $2"
+# Every row not in flight, oldest first; the primary key index serves the order and the limit.
+_FETCH = (
+    "SELECT id, event_id, topic, key, header_names, header_values, payload FROM outbox"
+    " WHERE id <> ALL($1::bigint[]) ORDER BY id LIMIT $2"
+)
+_DELETE = "DELETE FROM outbox WHERE id = ANY($1::bigint[])"
+_PARK = """
+WITH refused AS (SELECT * FROM unnest($1::bigint[], $2::text[]) AS r (id, reason)),
+moved AS (
+  DELETE FROM outbox o USING refused r WHERE o.id = r.id
+  RETURNING o.id, o.event_id, o.topic, o.key, o.header_names, o.header_values, o.payload,
+            o.created_at, r.reason
+)
+INSERT INTO outbox_parked (id, event_id, topic, key, header_names, header_values, payload, created_at, reason)
+SELECT * FROM moved
+"""
+_COUNT = "SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM outbox_parked)"
+
+# Failures that are about the record itself or its topic: sending it again cannot succeed.
+PERMANENT_SEND_ERRORS: tuple[type[Exception], ...] = (
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    CorruptRecordException,
+    InvalidTopicError,
+    TopicAuthorizationFailedError,
+)
+
+
+class TransientSendError(RuntimeError):
+    """A send failed for a reason that may pass (broker down, leader moving, timeout)."""
 
 
 @dataclass
 class InFlight:
-    ids: list[int]  # in id order
-    sends: list[Awaitable[Any]]
-    topics: Counter[str]
-
-    @property
-    def last_id(self) -> int:
-        return self.ids[-1]
+    ids: list[int]  # every row of the batch, in id order: the next fetch skips them
+    sent: list[asyncpg.Record] = field(default_factory=list)
+    sends: list[Awaitable[Any]] = field(default_factory=list)  # delivery futures, as `sent`
+    refused: dict[int, tuple[asyncpg.Record, str]] = field(default_factory=dict)  # id -> (row, reason)
+    interrupted: Exception | None = None  # a transient error stopped the sending part-way
 
 
 class OutboxRelay:
@@ -54,31 +106,42 @@ class OutboxRelay:
         batch_size: int = 2000,
         poll_seconds: float = 2.0,
         max_backoff: float = 30.0,
+        bootstrap: str | None = None,
     ) -> None:
         self.dsn = dsn
         self.producer = producer
+        # Where to create missing registry topics: the producer's own cluster unless told.
+        self.bootstrap = bootstrap or ",".join(f"{host}:{port}" for host, port, *_ in producer.client.hosts)
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.max_backoff = max_backoff
         self.published = 0
+        self.parked = 0
         self.is_leader = False
         self._wake = asyncio.Event()
         self._backlog_counted = 0.0
+        self._backoff = FIRST_BACKOFF_SECONDS
+        self._known_topics: set[str] = set()
         self._stopping = False
 
     async def run(self) -> None:
-        """Run until cancelled: elect, relay, and on any connection loss start over."""
-        backoff = 0.5
+        """Run until cancelled: elect, relay, and on any failure back off and start over."""
         while not self._stopping:
             try:
                 await self._run_once()
-                backoff = 0.5
+                continue
             except asyncio.CancelledError:
                 raise
+            except TransientSendError as exc:
+                log.warning(
+                    "outbox relay: %s; retrying from the oldest unsent row in %.1fs", exc, self._backoff
+                )
             except Exception as exc:  # database gone, broker gone: keep trying, never drop rows
-                log.warning("outbox relay error, retrying in %.1fs: %s", backoff, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.max_backoff)
+                log.warning("outbox relay error, retrying in %.1fs: %s", self._backoff, exc)
+            if self._stopping:
+                break
+            await asyncio.sleep(self._backoff)
+            self._backoff = min(self._backoff * 2, self.max_backoff)
 
     async def _run_once(self) -> None:
         conn: asyncpg.Connection = await asyncpg.connect(self.dsn)
@@ -114,50 +177,142 @@ class OutboxRelay:
         # cancellation that races with the wake-up that stop() itself triggers.
         while not self._stopping:
             self._wake.clear()
-            after = in_flight.last_id if in_flight else 0
-            rows = await conn.fetch(_FETCH, after, self.batch_size)
+            rows = await conn.fetch(_FETCH, in_flight.ids if in_flight else [], self.batch_size)
             if in_flight:
                 await self._settle(deleter, in_flight)
                 in_flight = None
             if rows:
                 in_flight = await self._send(rows)
                 if time.monotonic() - self._backlog_counted > BACKLOG_EVERY_SECONDS:
-                    await self._count_backlog(conn)  # keeps the gauge honest while draining
+                    await self._count_backlog(conn)  # keeps the gauges honest while draining
                 continue
-            backlog = await self._count_backlog(conn)
-            if backlog:
-                continue  # rows committed below our cursor while we were busy: start over from 0
+            if await self._count_backlog(conn):
+                continue  # committed since the fetch: read again rather than wait for a wake-up
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
         if in_flight:  # stopping: finish what the broker already has rather than resend it later
             await self._settle(deleter, in_flight)
 
     async def _count_backlog(self, conn: asyncpg.Connection) -> int:
-        backlog: int = await conn.fetchval("SELECT count(*) FROM outbox")
+        backlog, parked = await conn.fetchrow(_COUNT)
         OUTBOX_BACKLOG.set(backlog)
+        OUTBOX_PARKED.set(parked)
         self._backlog_counted = time.monotonic()
-        return backlog
+        return int(backlog)
 
     async def _send(self, rows: list[asyncpg.Record]) -> InFlight:
         # Sends are appended one after another (each await only queues the record), so the
         # producer sees them in id order; delivery then overlaps with the next fetch.
+        in_flight = InFlight(ids=[row["id"] for row in rows])
+        refused_topics = await self._refused_topics({row["topic"] for row in rows})
         send = self.producer.send
-        sends = [await send(**record_from_row(row)) for row in rows]
-        ids = [row["id"] for row in rows]
-        return InFlight(ids=ids, sends=sends, topics=Counter(row["topic"] for row in rows))
+        for row in rows:
+            reason = refused_topics.get(row["topic"])
+            if reason is None:
+                try:
+                    in_flight.sends.append(await send(**record_from_row(row)))
+                    in_flight.sent.append(row)
+                    continue
+                except PERMANENT_SEND_ERRORS as exc:
+                    reason = refusal(exc)
+                except Exception as exc:  # the rest of the batch waits for the retry, in order
+                    self._known_topics.discard(row["topic"])  # ask again whether it exists
+                    in_flight.interrupted = exc
+                    break
+            in_flight.refused[row["id"]] = (row, reason)
+        return in_flight
+
+    async def _refused_topics(self, topics: set[str]) -> dict[str, str]:
+        """Why a topic of this batch cannot be written to, for those that cannot. A topic seen for
+        the first time is looked up without auto-creation; a missing one the topic registry
+        describes is created from its spec (partitions, retention), so it never parks."""
+        unknown = sorted(topics - self._known_topics)
+        if not unknown:
+            return {}
+        codes = await topic_errors(self.producer.client, unknown)
+        refused: dict[str, str] = {}
+        for topic in unknown:
+            code = codes.get(topic, UNKNOWN_TOPIC)
+            reason: str | None = None
+            if code == UNKNOWN_TOPIC:
+                reason = await self._create_topic(topic)
+            elif code == INVALID_TOPIC:
+                reason = f"invalid topic name {topic!r}"
+            elif code == TOPIC_NOT_AUTHORIZED:
+                reason = f"not authorized to write to topic {topic}"
+            if reason is not None:
+                refused[topic] = reason
+            elif code in (TOPIC_EXISTS, UNKNOWN_TOPIC):
+                self._known_topics.add(topic)
+            # any other code (leader not available …) is transient: the send decides
+        return refused
+
+    async def _create_topic(self, topic: str) -> str | None:
+        spec = spec_for(topic)
+        if spec is None:
+            return f"topic {topic} does not exist and the topic registry does not describe it"
+        try:
+            await ensure_topics(self.bootstrap, [spec])
+        except TopicAdminError as exc:
+            if exc.retriable:
+                raise  # the controller was busy or moving: back off and ask again
+            return f"topic {topic} does not exist and the broker refused to create it: {exc}"
+        log.info("created topic %s from the topic registry", topic, extra={"partitions": spec.partitions})
+        return None
 
     async def _settle(self, deleter: asyncpg.Connection, in_flight: InFlight) -> None:
-        """Wait for the broker's acknowledgements, then delete the rows. A failure raises and
-        the outer loop reconnects; the undeleted rows are fetched and sent again."""
-        await asyncio.gather(*in_flight.sends)
-        await deleter.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", in_flight.ids)
-        self.published += len(in_flight.ids)
-        for topic, count in in_flight.topics.items():
+        """Wait for the broker's answers; delete the acknowledged rows, park the refused ones.
+        Any other failure raises TransientSendError after that, and the relay starts over from
+        the oldest row still in the outbox."""
+        results = await asyncio.gather(*in_flight.sends, return_exceptions=True)
+        acked: list[asyncpg.Record] = []
+        refused = dict(in_flight.refused)
+        transient: BaseException | None = in_flight.interrupted
+        for row, result in zip(in_flight.sent, results, strict=True):
+            if not isinstance(result, BaseException):
+                acked.append(row)
+            elif isinstance(result, PERMANENT_SEND_ERRORS):
+                refused[row["id"]] = (row, refusal(result))
+            else:
+                self._known_topics.discard(row["topic"])
+                transient = transient or result
+        async with deleter.transaction():
+            if acked:
+                await deleter.execute(_DELETE, [row["id"] for row in acked])
+            if refused:
+                await self._park(deleter, refused)
+        self._count_published(acked)
+        if transient is not None:
+            raise TransientSendError(f"send failed: {type(transient).__name__}: {transient}") from transient
+        self._backoff = FIRST_BACKOFF_SECONDS
+
+    async def _park(
+        self, deleter: asyncpg.Connection, refused: dict[int, tuple[asyncpg.Record, str]]
+    ) -> None:
+        ids = list(refused)
+        await deleter.execute(_PARK, ids, [reason for _, reason in refused.values()])
+        self.parked += len(ids)
+        OUTBOX_PARKED.inc(len(ids))  # until the next count
+        for row, reason in refused.values():  # never the payload: it may carry personal data
+            log.error(
+                "outbox row parked: %s",
+                reason,
+                extra={"outbox_id": row["id"], "event_id": str(row["event_id"]), "topic": row["topic"]},
+            )
+
+    def _count_published(self, acked: list[asyncpg.Record]) -> None:
+        self.published += len(acked)
+        for topic, count in Counter(row["topic"] for row in acked).items():
             EVENTS_PUBLISHED.labels(topic=topic).inc(count)
 
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
+
+
+def refusal(exc: BaseException) -> str:
+    """The parking reason for a permanent send error (Kafka's messages carry no record data)."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 def record_from_row(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
@@ -23,6 +24,8 @@ from .relay import OutboxRelay
 from .settings import ServiceSettings
 
 log = logging.getLogger("unionfed.runtime")
+
+READINESS_TIMEOUT = 3.0
 
 
 _gc_tuned = False
@@ -85,6 +88,7 @@ class Runtime:
         )
         if settings.consumers_enabled:
             for consumer in consumers:
+                consumer.configure(settings)
                 consumer.subscribe(broker, settings.consumer_max_records)
         return runtime
 
@@ -137,18 +141,34 @@ class Runtime:
             await self._producer.stop()
         await self.engine.dispose()
 
-    async def readiness(self) -> dict[str, str]:
-        """'ok' or the error, per dependency."""
-        checks: dict[str, str] = {}
-        try:
-            async with self.engine.connect() as conn:
-                await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), 3)
-            checks["database"] = "ok"
-        except Exception as exc:
-            checks["database"] = f"unreachable: {exc}"
-        try:
-            await asyncio.wait_for(self.producer.client.fetch_all_metadata(), 3)
-            checks["broker"] = "ok"
-        except Exception as exc:
-            checks["broker"] = f"unreachable: {exc or type(exc).__name__}"
+    async def readiness(self) -> dict[str, Any]:
+        """'ok' or what is wrong, per dependency and per consumer. Never the exception's text (it
+        may carry a URL, a host or a query): that goes to the log."""
+        checks: dict[str, Any] = {
+            "database": await _check("database", self._ping_database),
+            "broker": await _check("broker", self._ping_broker),
+        }
+        if self.consumers and self.settings.consumers_enabled:
+            checks["consumers"] = {c.name: c.health() for c in self.consumers}
         return checks
+
+    async def _ping_database(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def _ping_broker(self) -> None:
+        await self.producer.client.fetch_all_metadata()
+
+
+async def _check(name: str, ping: Callable[[], Awaitable[None]]) -> str:
+    try:
+        await asyncio.wait_for(ping(), READINESS_TIMEOUT)
+        return "ok"
+    except Exception:
+        log.warning("readiness: %s unreachable", name, exc_info=True)
+        return "unreachable"
+
+
+def is_ready(checks: dict[str, Any]) -> bool:
+    """Every check 'ok', nested ones (per consumer) included."""
+    return all(is_ready(v) if isinstance(v, dict) else v == "ok" for v in checks.values())

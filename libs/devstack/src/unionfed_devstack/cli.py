@@ -17,11 +17,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from unionfed_events.topics import dead_letter, platform_topics
+from unionfed_events.topics import dead_letter, platform_topics, retry
 
 from . import dead_letters as dlq
 from ._util import run_sync
 from .broker import BrokerError, describe_partitions, ensure_topics, list_topics
+from .outbox import outbox_app
 from .postgres import PostgresError, ensure_database
 from .runner import ServiceError, ServiceProcess, service_env
 from .services import SERVICES, consumer_groups
@@ -37,6 +38,7 @@ dlq_app = typer.Typer(
 app.add_typer(topics_app, name="topics")
 app.add_typer(events_app, name="events")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(outbox_app, name="outbox")
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -183,22 +185,32 @@ def token(
     branch: str | None = typer.Option(None, "--branch", help="Branch id the token is scoped to."),
     subject: str = typer.Option("dev", "--subject", help="The token's subject (user id)."),
     ttl_hours: float = typer.Option(8.0, "--ttl-hours", help="Lifetime in hours."),
+    service: list[str] = typer.Option(
+        [], "--service", help="Service the token is for (its audience); repeatable. Default: every service."
+    ),
 ) -> None:
-    """Print a development JWT signed with $JWT_SECRET or the dev secret in the data folder."""
+    """Print a development JWT (HS256) signed with $JWT_SECRET or the dev secret in the data folder.
+
+    Services accept it only with ENVIRONMENT=development (as `unionfed run` starts them)."""
     try:
-        from unionfed_chassis.auth import issue_token
+        from unionfed_chassis.auth import audience_of, issue_token
     except ImportError as exc:
         err.print(f"[red]error:[/] unionfed_chassis.auth.issue_token is not available ({exc})")
         raise typer.Exit(1) from exc
     secret = os.environ.get("JWT_SECRET") or dev_secret(data_dir() / "dev-jwt-secret")
-    jwt = issue_token(
-        secret,
-        role=role.value,
-        subject=subject,
-        district=district,
-        branch=branch,
-        ttl_seconds=int(ttl_hours * 3600),
-    )
+    try:
+        jwt = issue_token(
+            secret,
+            role=role.value,
+            subject=subject,
+            audience=[audience_of(name) for name in service or [s.name for s in SERVICES]],
+            district=district,
+            branch=branch,
+            ttl_seconds=int(ttl_hours * 3600),
+        )
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
     typer.echo(jwt)  # plain stdout, so TOKEN=$(unionfed token ...) works
 
 
@@ -285,6 +297,8 @@ def api_docs(
     import json
     from pathlib import Path
 
+    # Importing an app builds it from settings; the documents need no real secrets.
+    os.environ.setdefault("ENVIRONMENT", "development")
     for spec in SERVICES:
         module_name, _, attr = spec.app.partition(":")
         service_app = getattr(importlib.import_module(module_name), attr)
@@ -301,12 +315,14 @@ def api_docs(
 
 
 REPLAY_HELP = (
-    "Republish dead letters to their original topic and partition with the original key, value and "
-    "headers (dlq_* dropped), so the consumer group processes them again after a fix."
+    "Republish a consumer group's dead letters to its retry topic unionfed.retry.<group> (original key, "
+    "value and headers, dlq_* dropped), which only that group reads: after a fix, the group that failed "
+    "them processes them again and no other group sees them twice."
     "\n\n"
-    "Safe to repeat: a consumer's inbox makes a replay of an event it already applied a no-op, so "
-    "replaying twice is harmless. Every consumer of that topic receives the event again (and skips it "
-    "if it applied it before). One run replays each event at most once; the dead letters stay on the DLQ topic."
+    "Each replayed letter is recorded on unionfed.dlq-replays (who: --by or $USER; when; which letter by "
+    "DLQ partition/offset), so replaying again does nothing for letters already replayed, and "
+    "`unionfed dlq list` shows what is still unreplayed. One run replays each event at most once; the "
+    "dead letters stay on the DLQ topic."
     "\n\n"
     "Idempotent producer: $KAFKA_ENABLE_IDEMPOTENCE (default: off for the embedded broker, on when "
     "$KAFKA_BOOTSTRAP_SERVERS is set)."
@@ -334,20 +350,26 @@ def _print_line(line: str) -> None:
 
 @dlq_app.command("list")
 def dlq_list(idle: float = typer.Option(dlq.DEFAULT_IDLE, "--idle", help=IDLE_HELP)) -> None:
-    """Every unionfed.dlq.* topic and how many dead letters it holds (read from the beginning)."""
+    """Every unionfed.dlq.* topic: its dead letters, how many were replayed, how many are still not."""
     bootstrap = _bootstrap()
     try:
-        counts = run_sync(dlq.count_dead_letters(bootstrap, idle))
+        counts = run_sync(dlq.count_by_group(bootstrap, idle))
     except Exception as exc:
         raise _dlq_failure(bootstrap, exc) from exc
     if not counts:
         console.print(f"no dead-letter topics on {bootstrap}")
         return
     table = Table(
-        "topic", "consumer group", "dead letters", title=f"dead letters on {bootstrap}", title_justify="left"
+        "topic",
+        "consumer group",
+        "dead letters",
+        "replayed",
+        "unreplayed",
+        title=f"dead letters on {bootstrap}",
+        title_justify="left",
     )
-    for topic, count in counts.items():
-        table.add_row(topic, dlq.group_of(topic), str(count))
+    for c in counts:
+        table.add_row(c.topic, c.group, str(c.total), str(c.replayed), str(c.unreplayed))
     console.print(table)
 
 
@@ -377,13 +399,14 @@ def dlq_replay(
         [], "--type", help="Only this event type short name, e.g. MemberJoined (repeatable)."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be replayed; publish nothing."),
+    by: str | None = typer.Option(None, "--by", help="Who replays, for the replay record (default: $USER)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     idle: float = typer.Option(dlq.DEFAULT_IDLE, "--idle", help=IDLE_HELP),
 ) -> None:
     bootstrap = _bootstrap()
 
     def confirm(count: int) -> bool:
-        return typer.confirm(f"Replay {count} dead letter(s) of {group} to their original topics?")
+        return typer.confirm(f"Replay {count} dead letter(s) of {group} to {retry(group)}?")
 
     try:
         summary = run_sync(
@@ -392,6 +415,7 @@ def dlq_replay(
                 group,
                 types=types,
                 dry_run=dry_run,
+                by=by,
                 enable_idempotence=dlq.producer_idempotence(),
                 idle=idle,
                 emit=_print_line,

@@ -9,15 +9,19 @@ records, so positions are never compared with end offsets here. A fresh consumer
 commits, so no service's offsets move) reads every partition from the beginning and stops once
 `idle` seconds pass without a record. Nothing is produced to find the end.
 
-Replay republishes each dead letter to its original topic and partition with the original key,
-value and headers (dlq_* dropped), so the consumer group processes it again after a fix. Every
-consumer of that topic receives it again; chassis consumers keep an inbox of applied event ids,
-so for an event already applied the replay is a no-op and replaying twice is safe. A replayed event
-lands after any newer events of the same subject.
+Replay republishes each dead letter, with its original key, value and headers (dlq_* dropped), to
+the group's retry topic `unionfed.retry.<group>`, which only that group's EventConsumer reads: the
+other groups of the original topic never see it again. Each replayed letter is then recorded on
+`unionfed.dlq-replays` (compacted, keyed `<group>/<dlq partition>/<dlq offset>`: who, when, where it
+went), so a second replay of the same letters does nothing and `dlq list` can say what is still
+unreplayed. Why a topic and not a table: the dead letters live on the broker, the CLI needs no
+service's database to read them, and compaction keeps one record per letter. A replayed event lands
+after any newer events of the same subject; the group's inbox makes it a no-op if it was applied.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -25,13 +29,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from unionfed_events import topics
 from unionfed_events.envelope import Envelope
 
-from .broker import describe_partitions, list_topics
+from .broker import describe_partitions, ensure_topics, list_topics
 from .tail import decode, key_fields, mask, matches, short_type
 
 DLQ_PREFIX = topics.dead_letter("")  # "unionfed.dlq."
@@ -214,15 +218,6 @@ async def read_all(
     return letters
 
 
-async def count_dead_letters(bootstrap: str, idle: float = DEFAULT_IDLE) -> dict[str, int]:
-    """Record count per unionfed.dlq.* topic (0 for an empty one)."""
-    names = await dead_letter_topics(bootstrap)
-    counts = dict.fromkeys(names, 0)
-    for letter in await read_all(bootstrap, names, idle):
-        counts[letter.topic] += 1
-    return counts
-
-
 async def read_dead_letters(bootstrap: str, group: str, idle: float = DEFAULT_IDLE) -> list[StoredDeadLetter]:
     """The dead letters of one consumer group, oldest first; [] when its DLQ topic does not exist
     (checked first: asking for an unknown topic's partitions would make Tansu create it)."""
@@ -236,43 +231,56 @@ async def read_dead_letters(bootstrap: str, group: str, idle: float = DEFAULT_ID
 # --- replay ----------------------------------------------------------------------------------
 
 
+def letter_key(letter: StoredDeadLetter) -> str:
+    """A dead letter's identity in the replay records: its group and place on the DLQ topic."""
+    return f"{group_of(letter.topic)}/{letter.partition}/{letter.offset}"
+
+
+async def read_replays(bootstrap: str, idle: float = DEFAULT_IDLE) -> dict[str, dict[str, Any]]:
+    """Every replay record, latest per key ({letter_key: record}); {} before the first replay."""
+    if topics.DLQ_REPLAYS not in await list_topics(bootstrap):
+        return {}
+    replays: dict[str, dict[str, Any]] = {}
+    for stored in await read_all(bootstrap, [topics.DLQ_REPLAYS], idle):
+        if stored.key is None or not stored.value:
+            continue
+        with contextlib.suppress(ValueError):
+            replays[stored.key.decode()] = json.loads(stored.value)
+    return replays
+
+
 @dataclass
 class ReplayPlan:
     """What a replay will publish (in order) and what it leaves alone, and why."""
 
     replay: list[StoredDeadLetter] = field(default_factory=list)
+    # Later dead letters of an event this run replays: recorded as replayed with it.
+    same_event: list[tuple[StoredDeadLetter, StoredDeadLetter]] = field(default_factory=list)
     filtered_out: int = 0
-    duplicates: int = 0
-    unreplayable: list[tuple[StoredDeadLetter, str]] = field(default_factory=list)
+    already_replayed: int = 0
 
 
 def plan_replay(
-    letters: Iterable[StoredDeadLetter], *, existing_topics: Iterable[str], types: Sequence[str] = ()
+    letters: Iterable[StoredDeadLetter], *, replayed: Iterable[str] = (), types: Sequence[str] = ()
 ) -> ReplayPlan:
-    """Filter by type (short name, case-insensitive, like `events tail --type`), keep the first of
-    several dead letters of one event (an event is never replayed twice in one run), and set aside
-    the ones without a usable original topic."""
-    existing = set(existing_topics)
+    """Leave out the letters already replayed (their `letter_key` in `replayed`), filter by type
+    (short name, case-insensitive, like `events tail --type`), and replay each event once."""
+    done = set(replayed)
     plan = ReplayPlan()
-    seen: set[tuple[str, ...]] = set()
+    first_of: dict[tuple[str, ...], StoredDeadLetter] = {}
     for letter in letters:
+        if letter_key(letter) in done:
+            plan.already_replayed += 1
+            continue
         if types and not matches(letter.envelope, letter.original_topic or "", types):
             plan.filtered_out += 1
             continue
         identity = letter.identity()
-        if identity in seen:
-            plan.duplicates += 1
+        if identity in first_of:
+            plan.same_event.append((letter, first_of[identity]))
             continue
-        seen.add(identity)
-        target = letter.original_topic
-        if target is None:
-            plan.unreplayable.append((letter, "no dlq_topic header"))
-        elif target.startswith(DLQ_PREFIX):
-            plan.unreplayable.append((letter, f"original topic {target} is a dead-letter topic"))
-        elif target not in existing:
-            plan.unreplayable.append((letter, f"original topic {target} does not exist"))
-        else:
-            plan.replay.append(letter)
+        first_of[identity] = letter
+        plan.replay.append(letter)
     return plan
 
 
@@ -284,25 +292,26 @@ class ReplaySummary:
     replayed: int
     filtered_out: int
     duplicates: int
-    unreplayable: int
+    already_replayed: int
     dry_run: bool
     cancelled: bool = False
 
 
 def format_summary(s: ReplaySummary) -> str:
+    target = topics.retry(s.group)
     if s.dry_run:
-        head = f"dry run: {s.planned} dead letter(s) of {s.group} would be replayed"
+        head = f"dry run: {s.planned} dead letter(s) of {s.group} would be replayed to {target}"
     elif s.cancelled:
         head = f"cancelled: nothing replayed ({s.planned} dead letter(s) of {s.group} were ready)"
     else:
-        head = f"replayed {s.replayed} dead letter(s) of {s.group}"
+        head = f"replayed {s.replayed} dead letter(s) of {s.group} to {target}"
     details = [f"{s.read} read"]
+    if s.already_replayed:
+        details.append(f"{s.already_replayed} replayed before")
     if s.filtered_out:
         details.append(f"{s.filtered_out} filtered out by --type")
     if s.duplicates:
         details.append(f"{s.duplicates} duplicate(s) of an event already in this run")
-    if s.unreplayable:
-        details.append(f"{s.unreplayable} not replayable")
     return f"{head} ({', '.join(details)})"
 
 
@@ -316,12 +325,29 @@ def producer_idempotence(env: Mapping[str, str] | None = None) -> bool:
     return bool(env.get("KAFKA_BOOTSTRAP_SERVERS"))
 
 
-async def publish(bootstrap: str, letters: Sequence[StoredDeadLetter], *, enable_idempotence: bool) -> int:
-    """Send each letter to its original topic and partition (key-partitioned when that partition is
-    gone) with the original key, value and headers; acks=all, and wait for every acknowledgement."""
+def operator(env: Mapping[str, str] | None = None) -> str:
+    """Who replays when `--by` is not given: $USER (or $USERNAME), else "unknown"."""
+    env = os.environ if env is None else env
+    return env.get("USER") or env.get("USERNAME") or "unknown"
+
+
+async def publish(
+    bootstrap: str,
+    group: str,
+    plan: ReplayPlan,
+    *,
+    by: str,
+    enable_idempotence: bool,
+) -> int:
+    """Send each planned letter to the group's retry topic (original key, value and headers), wait
+    for every acknowledgement, then record every letter of the plan as replayed.
+
+    Recorded after the sends: a crash in between leaves letters unrecorded, and the next run
+    sends them again, which the group's inbox turns into no-ops. The other order could record
+    a letter that never reached the retry topic."""
     from aiokafka import AIOKafkaProducer
 
-    if not letters:
+    if not plan.replay:
         return 0
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap,
@@ -331,25 +357,36 @@ async def publish(bootstrap: str, letters: Sequence[StoredDeadLetter], *, enable
     )
     await producer.start()
     try:
-        partitions: dict[str, set[int]] = {}
-        futures = []
-        for letter in letters:
-            target = letter.original_topic
-            assert target is not None  # plan_replay set the others aside
-            if target not in partitions:
-                partitions[target] = set(await producer.partitions_for(target))
-            partition = letter.original_partition if letter.original_partition in partitions[target] else None
-            futures.append(
-                await producer.send(
-                    target,
-                    value=letter.value,
-                    key=letter.key,
-                    headers=letter.original_headers,
-                    partition=partition,
-                )
-            )
-        for future in futures:
-            await future
+        retry_topic = topics.retry(group)
+        futures = [
+            await producer.send(retry_topic, value=d.value, key=d.key, headers=d.original_headers)
+            for d in plan.replay
+        ]
+        sent = {letter_key(d): await f for d, f in zip(plan.replay, futures, strict=True)}
+        at = datetime.now(UTC).isoformat()
+        records: list[tuple[StoredDeadLetter, Any, str | None]] = [
+            (d, sent[letter_key(d)], None) for d in plan.replay
+        ]
+        records += [(d, sent[letter_key(first)], letter_key(first)) for d, first in plan.same_event]
+        acks = []
+        for letter, meta, same_as in records:
+            value = {
+                "group": group,
+                "dlq_topic": letter.topic,
+                "dlq_partition": letter.partition,
+                "dlq_offset": letter.offset,
+                "event_id": letter.envelope.id if letter.envelope else None,
+                "by": by,
+                "at": at,
+                "retry_topic": retry_topic,
+                "retry_partition": meta.partition,
+                "retry_offset": meta.offset,
+                "same_event_as": same_as,
+            }
+            key = letter_key(letter).encode()
+            acks.append(await producer.send(topics.DLQ_REPLAYS, json.dumps(value).encode(), key=key))
+        for ack in acks:
+            await ack
     finally:
         await producer.stop()
     return len(futures)
@@ -361,19 +398,19 @@ async def replay_dead_letters(
     *,
     types: Sequence[str] = (),
     dry_run: bool = False,
+    by: str | None = None,
     enable_idempotence: bool = False,
     idle: float = DEFAULT_IDLE,
     emit: Callable[[str], None] = lambda _line: None,
     confirm: Callable[[int], bool] | None = None,
     width: int | None = None,
 ) -> ReplaySummary:
-    """Read the group's dead letters, print what would be replayed, ask `confirm(count)` (when given)
-    and republish. The read ends before anything is published, so a letter dead-lettered again
-    during the replay is not picked up by this run."""
+    """Read the group's dead letters and the replay records, print what would be replayed, ask
+    `confirm(count)` (when given), republish to the group's retry topic and record the replay.
+    The read ends before anything is published, so a letter dead-lettered again during the
+    replay is not picked up by this run."""
     letters = await read_dead_letters(bootstrap, group, idle)
-    plan = plan_replay(letters, existing_topics=await list_topics(bootstrap), types=types)
-    for letter, why in plan.unreplayable:
-        emit(f"skip    {why}: {format_dead_letter_line(letter, width)}")
+    plan = plan_replay(letters, replayed=await read_replays(bootstrap, idle), types=types)
     for letter in plan.replay:
         emit(f"{'would' if dry_run else 'replay':<6}  {format_dead_letter_line(letter, width)}")
     summary = ReplaySummary(
@@ -382,13 +419,43 @@ async def replay_dead_letters(
         planned=len(plan.replay),
         replayed=0,
         filtered_out=plan.filtered_out,
-        duplicates=plan.duplicates,
-        unreplayable=len(plan.unreplayable),
+        duplicates=len(plan.same_event),
+        already_replayed=plan.already_replayed,
         dry_run=dry_run,
     )
     if dry_run or not plan.replay:
         return summary
     if confirm is not None and not confirm(len(plan.replay)):
         return replace(summary, cancelled=True)
-    replayed = await publish(bootstrap, plan.replay, enable_idempotence=enable_idempotence)
+    await ensure_topics(bootstrap, topics.replay_topics([group]))
+    replayed = await publish(
+        bootstrap, group, plan, by=by or operator(), enable_idempotence=enable_idempotence
+    )
     return replace(summary, replayed=replayed)
+
+
+# --- per-group counts ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    topic: str
+    group: str
+    total: int
+    replayed: int
+
+    @property
+    def unreplayed(self) -> int:
+        return self.total - self.replayed
+
+
+async def count_by_group(bootstrap: str, idle: float = DEFAULT_IDLE) -> list[GroupCounts]:
+    """Per unionfed.dlq.* topic: its dead letters, how many were replayed, how many were not."""
+    names = await dead_letter_topics(bootstrap)
+    replays = await read_replays(bootstrap, idle)
+    totals = dict.fromkeys(names, 0)
+    replayed = dict.fromkeys(names, 0)
+    for letter in await read_all(bootstrap, names, idle):
+        totals[letter.topic] += 1
+        replayed[letter.topic] += letter_key(letter) in replays
+    return [GroupCounts(t, group_of(t), totals[t], replayed[t]) for t in names]

@@ -4,7 +4,8 @@ from . import assistance, campaigns, membership, notifications, topics
 from .base import Event
 from .envelope import Envelope, EnvelopeError
 from .ids import uuid7
-from .registry import InvalidPayload, UnknownEventType, decode, event_class
+from .reader import is_known
+from .registry import InvalidPayload, UnknownEventType, decode, event_class, read
 
 __all__ = [
     "Envelope",
@@ -16,8 +17,10 @@ __all__ = [
     "campaigns",
     "decode",
     "event_class",
+    "is_known",
     "membership",
     "notifications",
+    "read",
     "topics",
     "uuid7",
 ]

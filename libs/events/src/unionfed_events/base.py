@@ -1,4 +1,7 @@
-"""Base class of every event payload: versioned, frozen, strict about unknown fields."""
+"""Base class of every event payload: versioned, frozen, strict about unknown fields.
+
+Strict is for building events (producers). Consumers read through `reader.reader_class`, which
+accepts the compatible changes a newer producer may make."""
 
 from __future__ import annotations
 

@@ -7,6 +7,8 @@ Extension attributes (lowercase alphanumerics, per the spec):
   traceparent                 — W3C trace context (CloudEvents distributed-tracing extension)
   sequence                    — the subject's version after this event; orders a subject's events
                                 even when a cross-district transfer spreads them over two topics
+  actor, actorrole            — who caused it (audit): a token's subject and role, a branch system,
+                                or the service itself (role `service`)
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Self
-from uuid import UUID
 
 from .base import Event
 from .ids import uuid7
@@ -23,7 +24,17 @@ SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
 
 _REQUIRED = ("id", "source", "type", "specversion", "time")
-_OPTIONAL = ("subject", "correlationid", "causationid", "district", "branch", "traceparent", "sequence")
+_OPTIONAL = (
+    "subject",
+    "correlationid",
+    "causationid",
+    "district",
+    "branch",
+    "traceparent",
+    "sequence",
+    "actor",
+    "actorrole",
+)
 _KNOWN = frozenset(_REQUIRED + _OPTIONAL)
 _REQUIRED_SET = frozenset(_REQUIRED)
 _HEADER_NAMES = tuple((name, f"ce_{name}") for name in _REQUIRED + _OPTIONAL)
@@ -45,7 +56,9 @@ class Envelope:
     A plain dataclass, not a pydantic model: it is built for every event published and parsed
     for every event consumed, and its few typed attributes are converted explicitly."""
 
-    id: UUID = field(default_factory=uuid7)
+    # Any non-empty string, as CloudEvents allows (branch systems choose their own ids); the
+    # events unionfed itself emits carry UUIDv7 strings, which the outbox stores as uuid.
+    id: str = field(default_factory=lambda: str(uuid7()))
     source: str
     type: str
     specversion: str = SPECVERSION
@@ -57,6 +70,8 @@ class Envelope:
     branch: str | None = None
     traceparent: str | None = None
     sequence: int | None = None
+    actor: str | None = None
+    actorrole: str | None = None
     data: bytes = b"{}"
 
     @classmethod
@@ -71,21 +86,25 @@ class Envelope:
         causationid: str | None = None,
         traceparent: str | None = None,
         sequence: int | None = None,
+        actor: str | None = None,
+        actorrole: str | None = None,
     ) -> Self:
         """Build the envelope for `event`; the correlation id defaults to the event's own id."""
-        event_id = uuid7()
+        event_id = str(uuid7())
         return cls(
             id=event_id,
             time=datetime.now(UTC),
             source=source,
             type=event.ce_type(),
             subject=event.subject(),
-            correlationid=correlationid or str(event_id),
+            correlationid=correlationid or event_id,
             causationid=causationid,
             district=district,
             branch=branch,
             traceparent=traceparent,
             sequence=sequence,
+            actor=actor,
+            actorrole=actorrole,
             data=event.model_dump_json().encode(),
         )
 
@@ -128,11 +147,12 @@ class Envelope:
             raise EnvelopeError(
                 f"unsupported ce_specversion {attrs['specversion']!r}; expected {SPECVERSION}"
             )
-        # Hot path of every consumer: convert the three typed attributes by hand; the rest
-        # are plain strings.
+        # Hot path of every consumer: convert the two typed attributes by hand; the rest
+        # (the id included) are plain strings.
         known = attrs if attrs.keys() <= _KNOWN else {k: v for k, v in attrs.items() if k in _KNOWN}
+        if not known["id"]:
+            raise EnvelopeError("invalid CloudEvent attribute: ce_id is empty")
         try:
-            known["id"] = UUID(known["id"])
             known["time"] = datetime.fromisoformat(known["time"].replace("Z", "+00:00"))
             if "sequence" in known:
                 known["sequence"] = int(known["sequence"])

@@ -6,6 +6,7 @@ from pydantic import ValidationError
 
 from .base import Event
 from .envelope import Envelope
+from .reader import reader_class
 
 
 class UnknownEventType(LookupError):
@@ -43,10 +44,22 @@ def event_class(ce_type: str) -> type[Event]:
 
 
 def decode(envelope: Envelope) -> Event:
-    """Validate the envelope's data against its event class."""
+    """Validate the envelope's data strictly against its event class (what a producer sent must
+    match the contract exactly; consumers use `read`)."""
     cls = event_class(envelope.type)
+    return _validate(cls, cls, envelope.data)
+
+
+def read(envelope: Envelope, cls: type[Event]) -> Event:
+    """Validate the envelope's data as a consumer built against `cls` does: a tolerant reader
+    (unknown fields ignored, unknown enum values kept; see `unionfed_events.reader`)."""
+    return _validate(cls, reader_class(cls), envelope.data)
+
+
+def _validate(cls: type[Event], model: type[Event], data: bytes) -> Event:
     try:
-        return cls.model_validate_json(envelope.data)
+        return model.model_validate_json(data)
     except ValidationError as exc:
+        # The field and the rule, never the value: payloads may carry personal data.
         fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in exc.errors())
         raise InvalidPayload(f"{cls.event_name} v{cls.version}: {fields}") from exc

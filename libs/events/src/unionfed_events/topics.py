@@ -6,6 +6,8 @@ Layout (reasons in docs/architecture.md):
   unionfed.d.<district>.sys.<system>.<domain>.replies   answers to them, correlated by correlationid
   unionfed.fed.<domain>.events             federation-level events (no single district)
   unionfed.dlq.<consumer-group>            dead letters of one consumer group
+  unionfed.retry.<consumer-group>          dead letters replayed to that group alone
+  unionfed.dlq-replays                     which dead letters were replayed, by whom, when (compacted)
 
 Everything a district owns starts with `unionfed.d.<district>.`, and everything one branch system
 may read or write with `unionfed.d.<district>.sys.<system>.`: one Kafka prefixed ACL each grants
@@ -48,6 +50,15 @@ def dead_letter(group: str) -> str:
     return f"{PREFIX}.dlq.{group}"
 
 
+def retry(group: str) -> str:
+    """The topic `unionfed dlq replay` republishes a group's dead letters to; only that group reads it."""
+    return f"{PREFIX}.retry.{group}"
+
+
+DLQ_REPLAYS = f"{PREFIX}.dlq-replays"
+"""Replay records, keyed by group and dead letter (`unionfed_devstack.dead_letters`); compacted."""
+
+
 def district_template(domain: str, kind: str = "events") -> str:
     """A district topic with a `{district}` placeholder, for documents such as AsyncAPI."""
     if kind != "events":
@@ -79,14 +90,60 @@ class TopicSpec:
     configs: tuple[tuple[str, str], ...] = ()
 
 
+# Inbound registration requests carry full national IDs, and so do the dead letters that keep a
+# refused record for replay: the broker keeps them as long as an operator needs to fix and replay
+# (7 days), set on the topic so that it never follows a longer cluster default.
+PERSONAL_DATA_RETENTION_MS = 7 * 24 * 3600 * 1000
+PERSONAL_DATA_CONFIGS = (("retention.ms", str(PERSONAL_DATA_RETENTION_MS)),)
+_KAFKA_TOPIC_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
+
+
 def platform_topics(districts: list[str], consumer_groups: list[str] = ()) -> list[TopicSpec]:  # type: ignore[assignment]
     """Every topic the platform needs for the given districts (for `unionfed topics create`)."""
     specs = [TopicSpec(federation_events(d)) for d in DOMAINS]
     for district in districts:
         for domain in DOMAINS:
             specs.append(TopicSpec(district_events(domain, district)))
-    specs.extend(TopicSpec(dead_letter(g), partitions=1) for g in consumer_groups)
+    specs.extend(_dead_letter_spec(dead_letter(g)) for g in consumer_groups)
+    specs.extend(replay_topics(consumer_groups))
     return specs
+
+
+def _dead_letter_spec(name: str) -> TopicSpec:
+    return TopicSpec(name, partitions=1, configs=PERSONAL_DATA_CONFIGS)
+
+
+def replay_topics(consumer_groups: list[str]) -> list[TopicSpec]:
+    """The groups' retry topics and the replay records, which a dead-letter replay writes to. A
+    retry topic carries what its dead-letter topic does (full IDs for registrations): same retention."""
+    if not consumer_groups:
+        return []
+    return [*(_dead_letter_spec(retry(g)) for g in consumer_groups), _DLQ_REPLAYS_SPEC]
+
+
+_DLQ_REPLAYS_SPEC = TopicSpec(DLQ_REPLAYS, partitions=1, configs=(("cleanup.policy", "compact"),))
+
+
+def spec_for(name: str) -> TopicSpec | None:
+    """The spec `platform_topics` gives topic `name`, for any district or consumer group; None for
+    a name the registry does not describe (the outbox relay creates only what this returns)."""
+    if name == DLQ_REPLAYS:
+        return _DLQ_REPLAYS_SPEC
+    parts = name.split(".")
+    if not _KAFKA_TOPIC_NAME.match(name) or len(parts) < 3 or parts[0] != PREFIX or not all(parts):
+        return None
+    if parts[1] in ("dlq", "retry"):
+        return _dead_letter_spec(name)
+    if parts[1] == "fed" and len(parts) == 4 and parts[2] in DOMAINS and parts[3] == "events":
+        return TopicSpec(name)
+    if parts[1] == "d" and len(parts) == 5 and DISTRICT_CODE.match(parts[2]) and parts[3] in DOMAINS:
+        return TopicSpec(name) if parts[4] == "events" else None
+    if parts[1] == "d" and len(parts) == 7 and parts[3] == "sys" and parts[5] == "membership":
+        system = parse_system(name)
+        if system is not None and DISTRICT_CODE.match(system[0]) and SYSTEM_CODE.match(system[1]):
+            specs = {s.name: s for s in system_topics("membership", *system)}
+            return specs.get(name)
+    return None
 
 
 def parse_district(topic: str) -> str | None:
@@ -97,9 +154,6 @@ def parse_district(topic: str) -> str | None:
 
 # Branch systems: each has its own request and answer topics under its own prefix, so a Kafka
 # prefixed ACL on `system_prefix(...)` lets it write its requests and read its answers only.
-
-# Requests carry full ID numbers and phones: keep them no longer than a retry needs.
-SYSTEM_INBOUND_RETENTION_MS = 7 * 24 * 3600 * 1000
 
 
 def _check_system(system: str) -> str:
@@ -144,8 +198,7 @@ def parse_system(topic: str) -> tuple[str, str] | None:
 
 def system_topics(domain: str, district: str, system: str) -> list[TopicSpec]:
     """The topics registering a branch system creates."""
-    retention = (("retention.ms", str(SYSTEM_INBOUND_RETENTION_MS)),)
     return [
-        TopicSpec(system_inbound(domain, district, system), configs=retention),
+        TopicSpec(system_inbound(domain, district, system), configs=PERSONAL_DATA_CONFIGS),
         TopicSpec(system_replies(domain, district, system)),
     ]

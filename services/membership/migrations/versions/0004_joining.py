@@ -8,7 +8,7 @@
   another system's answer (rows from the old district topics get system_id '').
 
 Revision ID: 0004
-Revises: 0002 (0003 once helper "access"'s audit migration is merged; see the merge note)
+Revises: 0003
 Create Date: 2026-11-27
 """
 
@@ -19,8 +19,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0004"
-# MERGE NOTE: "0003" (helper "access") once both branches are merged; "0002" lets this branch test alone.
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -57,7 +57,9 @@ async def seed(
         async with sessions() as session:
             uow = UnitOfWork(session, source=settings.ce_source, domain="membership")
             for d in demo_districts():
-                await handlers.create_district(uow, cmds.CreateDistrict(d.code, d.name))
+                await handlers.create_district(
+                    uow, cmds.CreateDistrict(d.code, d.name), handlers.federation_wide
+                )
                 counts["districts"] += 1
             for b in branches:
                 await handlers.establish_branch(
@@ -65,6 +67,7 @@ async def seed(
                     cmds.EstablishBranch(
                         b.name, b.kind, b.industry, b.district, b.auto_approve, b.branch_id, b.established_on
                     ),
+                    handlers.federation_wide,
                 )
                 counts["branches"] += 1
             await uow.commit()
@@ -77,7 +80,7 @@ async def seed(
             async with sessions() as session:
                 uow = UnitOfWork(session, source=settings.ce_source, domain="membership")
                 cmd = cmds.ImportMembers(branch_id, to_csv(people), "demo.csv", "seed", JoinChannel.SEED)
-                result = await handlers.import_members(uow, cmd, vault)
+                result = await handlers.import_members(uow, cmd, vault, handlers.federation_wide)
                 await uow.commit()
             counts["members"] += result.created
             counts["failed"] += result.failed

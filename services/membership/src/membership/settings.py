@@ -13,7 +13,7 @@ from membership.domain.national_id import NationalIdVault
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
-# Development only: the validator refuses it in production, like the chassis's dev JWT secret.
+# Development only: refused unless ENVIRONMENT=development, like the chassis's dev JWT secret.
 DEV_NATIONAL_ID_KEY = "dec0de00" * 8
 
 
@@ -32,7 +32,7 @@ class MembershipSettings(ServiceSettings):
     code_sender: Literal["log", "none"] | None = Field(
         None,
         description="Sender of one-time codes: 'log' (development: the service log) or 'none' (auto-approving "
-        "branches then wait for an officer). Default: 'log' outside production, 'none' in production",
+        "branches then wait for an officer). Default: 'log' in development, else 'none'",
     )
     verification_code_ttl_seconds: int = Field(600, ge=60, description="How long a one-time code is valid")
     verification_code_attempts: int = Field(
@@ -63,16 +63,21 @@ class MembershipSettings(ServiceSettings):
             raise ValueError("NATIONAL_ID_KEY must be hex") from None
         if len(key) < 32:
             raise ValueError("NATIONAL_ID_KEY must be at least 32 bytes (64 hex digits)")
-        if self.environment == "production" and self.national_id_key == DEV_NATIONAL_ID_KEY:
-            raise ValueError("NATIONAL_ID_KEY must be set to a random secret in production")
-        if self.environment == "production" and self.code_sender == "log":
-            raise ValueError("CODE_SENDER=log writes one-time codes into the log: development only")
+        if not self.is_development and self.national_id_key == DEV_NATIONAL_ID_KEY:
+            raise ValueError(
+                "NATIONAL_ID_KEY must be set to a random secret (64 hex digits, e.g. `openssl rand -hex 32`) "
+                "unless ENVIRONMENT=development"
+            )
+        if not self.is_development and self.code_sender == "log":
+            raise ValueError(
+                "CODE_SENDER=log writes one-time codes into the log: ENVIRONMENT=development only"
+            )
         return self
 
     def code_sender_kind(self) -> str:
         if self.code_sender is not None:
             return self.code_sender
-        return "none" if self.environment == "production" else "log"
+        return "log" if self.is_development else "none"
 
     def vault(self) -> NationalIdVault:
         return NationalIdVault(bytes.fromhex(self.national_id_key))

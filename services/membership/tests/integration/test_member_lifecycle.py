@@ -48,11 +48,11 @@ async def test_transfer_across_districts_reaches_both_topics_in_order(svc: Servi
     west_branch = await svc.create_branch(WEST)
     member = await join(svc, east_branch, 1)
     mid = member["member_id"]
-    r = await svc.client.post(
-        f"/members/{mid}/transfer",
-        json={"to_branch_id": west_branch, "reason": "换工作"},
-        headers=svc.officer(EAST),
-    )
+    body = {"to_branch_id": west_branch, "reason": "换工作"}
+    # Across districts needs the federation: the east officer has no say over the west.
+    refused = await svc.client.post(f"/members/{mid}/transfer", json=body, headers=svc.officer(EAST))
+    assert refused.status_code == 403, refused.text
+    r = await svc.client.post(f"/members/{mid}/transfer", json=body, headers=svc.admin)
     assert r.status_code == 200, r.text
     assert (r.json()["district"], r.json()["branch_id"], r.json()["version"]) == (WEST, west_branch, 2)
     copies = await svc.events.wait("MemberTransferred", count=2, member_id=mid)
@@ -135,11 +135,11 @@ async def test_closing_a_branch_moves_its_members_and_pending_applications(svc: 
         f"/branches/{closing}/close", json={"reason": "企业注销"}, headers=svc.officer(EAST)
     )
     assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "move_members_to"]
-    r = await svc.client.post(
-        f"/branches/{closing}/close",
-        json={"reason": "企业注销", "move_members_to": target},
-        headers=svc.officer(EAST),
-    )
+    merge = {"reason": "企业注销", "move_members_to": target}
+    # The receiving branch is in another district: the east officer alone cannot merge into it.
+    foreign = await svc.client.post(f"/branches/{closing}/close", json=merge, headers=svc.officer(EAST))
+    assert foreign.status_code == 403, foreign.text
+    r = await svc.client.post(f"/branches/{closing}/close", json=merge, headers=svc.admin)
     assert r.status_code == 200, r.text
     assert r.json()["members_moved"] == 3 and r.json()["branch"]["status"] == "closed"
     assert r.json()["branch"]["merged_into"] == target

@@ -19,7 +19,7 @@ async def test_seed_runs_once_and_its_members_joined_are_published(
     make_database: Callable[[str], str], kafka_bootstrap: str, kafka_idempotence: bool
 ) -> None:
     database_url = make_database("membership")
-    settings = MembershipSettings(environment="test", database_url=database_url, log_level="WARNING")
+    settings = MembershipSettings(environment="development", database_url=database_url, log_level="WARNING")
     first = await seed(settings, MEMBERS, emit=lambda _line: None)
     assert first == {
         "districts": len(demo_districts()),

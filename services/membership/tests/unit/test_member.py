@@ -8,7 +8,6 @@ from membership.domain.errors import (
     DomainError,
     InvalidPhone,
     InvalidTransition,
-    UnknownBranch,
 )
 from membership.domain.model import (
     Application,
@@ -95,14 +94,10 @@ def test_leave_records_reason_and_cannot_happen_twice() -> None:
     assert member.version == 2
 
 
-def test_pending_member_cannot_leave_but_can_be_activated() -> None:
+def test_pending_member_cannot_leave() -> None:
     member = make_member(MemberStatus.PENDING)
     with pytest.raises(InvalidTransition):
         member.leave(LeaveReason.OTHER, date(2025, 1, 1))
-    member.activate()
-    assert member.status is MemberStatus.ACTIVE
-    with pytest.raises(InvalidTransition):
-        member.activate()
 
 
 def test_reinstate_only_a_former_member_into_an_open_branch() -> None:
@@ -186,4 +181,3 @@ def test_already_member_shows_only_the_card_tail() -> None:
     err = AlreadyMember("GH2026000123458")
     assert err.field == "national_id"
     assert err.reason == "this person is already an active member (card ending 3458)"
-    assert UnknownBranch("xuhui-b999").field == "branch_id"

@@ -88,6 +88,10 @@ member_history = sa.Table(
     sa.Column("district", sa.Text, nullable=False),
     sa.Column("branch_id", sa.Text, nullable=False),
     sa.Column("details", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    # Who made the change (a token's subject and role, a branch system, the service itself);
+    # empty on rows written before migration 0003.
+    sa.Column("actor", sa.Text),
+    sa.Column("actor_role", sa.Text),
     sa.Index("member_history_member", "member_id", "id"),
     sa.Index("member_history_kind_date", "kind", "on_date"),
 )

@@ -15,6 +15,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from unionfed_chassis.context import Actor
 
 from membership.adapters.orm import (
     applications,
@@ -295,8 +296,9 @@ class Repository:
                 sa.update(members).where(members.c.member_id == member.member_id).values(phone_enc=phone_enc)
             )
 
-    async def add_history(self, rows: Iterable[dict[str, Any]]) -> None:
-        batch = list(rows)
+    async def add_history(self, rows: Iterable[dict[str, Any]], actor: Actor) -> None:
+        """History rows of a change, each recording who made it (audit)."""
+        batch = [row | {"actor": actor.subject, "actor_role": actor.role} for row in rows]
         if batch:
             await self.session.execute(sa.insert(member_history), batch)
 

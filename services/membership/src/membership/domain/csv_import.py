@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
+from unionfed_chassis.inputs import CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE
+
 from membership.domain.enums import EMPLOYMENT_TYPE_LABELS, EmploymentType
 from membership.domain.errors import CsvFormatError, DomainError
 from membership.domain.names import validate_employer, validate_name
@@ -144,8 +146,12 @@ class _RowCheck:
         self.errors: list[RowError] = []
 
     def __call__(self, key: str, validate: Callable[[str], T], fallback: T) -> T:
+        value = self.values.get(key, "")
+        if CONTROL_CHARACTERS.search(value):  # before any reason could quote it
+            self.fail(key, CONTROL_CHARACTERS_MESSAGE)
+            return fallback
         try:
-            return validate(self.values.get(key, ""))
+            return validate(value)
         except DomainError as exc:
             self.fail(key, exc.reason)
             return fallback

@@ -27,10 +27,6 @@ class InvalidName(DomainError):
     field = "name"
 
 
-class InvalidCardNumber(DomainError):
-    field = "card_number"
-
-
 class AlreadyMember(DomainError):
     field = "national_id"
 
@@ -38,13 +34,6 @@ class AlreadyMember(DomainError):
         # Only the tail: enough for the person to recognise their card, useless to anyone else.
         self.card_tail = card_number[-4:]
         super().__init__(f"this person is already an active member (card ending {self.card_tail})")
-
-
-class UnknownBranch(DomainError):
-    field = "branch_id"
-
-    def __init__(self, branch_id: str) -> None:
-        super().__init__(f"no branch with id {branch_id}")
 
 
 class InvalidTransition(DomainError):

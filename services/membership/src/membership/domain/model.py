@@ -1,6 +1,7 @@
 """Entities and value types of the membership domain. Enum values mirror the integration
 contracts exactly; entity methods enforce the allowed transitions and bump `version`, which
-the repository uses for optimistic locking."""
+events carry as `ce_sequence` (handlers lock the row with SELECT … FOR UPDATE, so versions of one
+member never race)."""
 
 from __future__ import annotations
 
@@ -103,12 +104,6 @@ class Member:
     version: int = 1
     left_on: date | None = None
     leave_reason: LeaveReason | None = None
-
-    def activate(self) -> None:
-        """Approve a pending membership (branch officer or auto-approval)."""
-        if self.status is not MemberStatus.PENDING:
-            raise InvalidTransition(f"only a pending membership can be approved; this one is {self.status}")
-        self._bump(status=MemberStatus.ACTIVE)
 
     def transfer_to(self, branch: Branch, on: date) -> None:
         # The member stays ACTIVE: TRANSFERRED is reserved for moving out of this federation.

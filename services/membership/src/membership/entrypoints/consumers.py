@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from unionfed_chassis.consumer import Delivery, EventConsumer
+from unionfed_chassis.context import Actor, acting_as
 from unionfed_chassis.db import UnitOfWork
 from unionfed_events import membership as ev
 from unionfed_events import topics
@@ -49,13 +50,23 @@ async def _answer(uow: UnitOfWork, vault: NationalIdVault, delivery: Delivery) -
     cmd = cmds.RegisterFromBranchSystem(
         district, system_id, request.request_id, request.branch_id, person, request.joined_on
     )
-    answer = await handlers.register_from_branch_system(uow, cmd, vault, delivery.envelope)
-    # Never the request itself in the log: it carries the full ID and phone number.
-    log.info("registration %s from %s/%s: %s", request.request_id, district, system_id, answer.outcome.value)
-    uow.send_to(
-        topics.system_replies("membership", district, system_id),
-        answer,
-        district=district,
-        branch=request.branch_id if answer.outcome is not ev.RegistrationOutcome.REJECTED else None,
-        caused_by=delivery.envelope,
-    )
+    # Audit: what this request changes was done by the branch system whose topic it came on.
+    with acting_as(branch_system(district, system_id)):
+        answer = await handlers.register_from_branch_system(uow, cmd, vault, delivery.envelope)
+        # Never the request itself in the log: it carries the full ID and phone number.
+        log.info(
+            "registration %s from %s/%s: %s", request.request_id, district, system_id, answer.outcome.value
+        )
+        uow.send_to(
+            topics.system_replies("membership", district, system_id),
+            answer,
+            district=district,
+            branch=request.branch_id if answer.outcome is not ev.RegistrationOutcome.REJECTED else None,
+            caused_by=delivery.envelope,
+        )
+
+
+def branch_system(district: str, system_id: str) -> Actor:
+    """The actor of a branch system's request: the registered system whose inbound topic (only
+    it may write there, by ACL) the request came on, not the `source` the request claims."""
+    return Actor(f"{district}:{system_id}", "branch_system")

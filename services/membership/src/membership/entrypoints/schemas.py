@@ -1,5 +1,7 @@
 """Request and response models of the HTTP API (`XCreate` in, `XPublic` out). Responses carry
-national IDs and phone numbers only masked."""
+national IDs and phone numbers only masked. Every text input is a constrained type of
+`unionfed_chassis.inputs` (bounded length, no control characters), so the OpenAPI document
+states what the API enforces; the domain checks the content further."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
+from unionfed_chassis.inputs import Comment, DistrictCode, Name, Reason, ShortText, Slug
+from unionfed_events import topics
 
 from membership.domain.enums import (
     ApplicationStatus,
@@ -34,8 +38,8 @@ class Page(Public, Generic[T]):
 
 
 class DistrictCreate(BaseModel):
-    code: str = Field(examples=["xuhui"], description="Lowercase slug, as in topic names")
-    name: str = Field(examples=["徐汇区"])
+    code: DistrictCode = Field(examples=["xuhui"], description="Lowercase slug, as in topic names")
+    name: Name = Field(examples=["徐汇区"])
 
 
 class DistrictPublic(Public):
@@ -44,14 +48,12 @@ class DistrictPublic(Public):
 
 
 class BranchCreate(BaseModel):
-    name: str = Field(examples=["上海恒通物流有限公司工会"])
+    name: Name = Field(examples=["上海恒通物流有限公司工会"])
     kind: BranchKind
-    industry: str = Field(examples=["logistics"])
-    district: str
+    industry: ShortText = Field(examples=["logistics"])
+    district: DistrictCode
     auto_approve: bool = Field(False, description="Approve self-service applications without an officer")
-    branch_id: str | None = Field(
-        None, pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="Default: generated"
-    )
+    branch_id: Slug | None = Field(None, description="Default: generated")
     established_on: date | None = None
 
 
@@ -70,8 +72,8 @@ class BranchPublic(Public):
 
 
 class BranchClose(BaseModel):
-    reason: str = Field(min_length=1)
-    move_members_to: str | None = Field(None, description="Branch that takes over members (a merge)")
+    reason: Reason
+    move_members_to: Slug | None = Field(None, description="Branch that takes over members (a merge)")
     on: date | None = None
 
 
@@ -82,15 +84,15 @@ class BranchClosurePublic(Public):
 
 
 class PersonCreate(BaseModel):
-    name: str
-    national_id: str = Field(description="18-character resident ID number (checksum validated)")
-    phone: str = Field(description="Mainland mobile number")
-    employer: str
+    name: Name
+    national_id: ShortText = Field(description="18-character resident ID number (checksum validated)")
+    phone: ShortText = Field(description="Mainland mobile number")
+    employer: Name
     employment_type: EmploymentType
 
 
 class ApplicationCreate(PersonCreate):
-    branch_id: str
+    branch_id: Slug
 
 
 class MemberCreate(PersonCreate):
@@ -142,7 +144,7 @@ class ApplicationPublic(Public):
 
 
 class ApplicationReject(BaseModel):
-    reason: str
+    reason: Comment = Field(min_length=1, description="Shown to the applicant; may span several lines")
 
 
 class MemberPublic(Public):
@@ -165,25 +167,25 @@ class MemberPublic(Public):
 
 
 class TransferCreate(BaseModel):
-    to_branch_id: str
-    reason: str | None = None
+    to_branch_id: Slug
+    reason: Reason | None = None
     on: date | None = None
 
 
 class LeaveCreate(BaseModel):
     reason: LeaveReason
-    note: str | None = Field(None, max_length=500)
+    note: Comment | None = Field(None, description="Free text; may span several lines")
     on: date | None = None
 
 
 class ReinstateCreate(BaseModel):
-    branch_id: str | None = Field(None, description="Default: the branch the member left")
+    branch_id: Slug | None = Field(None, description="Default: the branch the member left")
     on: date | None = None
 
 
 class ContactUpdate(BaseModel):
-    phone: str | None = None
-    employer: str | None = None
+    phone: ShortText | None = None
+    employer: Name | None = None
     employment_type: EmploymentType | None = None
 
 
@@ -194,6 +196,10 @@ class HistoryEntry(Public):
     district: str
     branch_id: str
     details: dict[str, Any]
+    actor: str | None = Field(
+        None, description="Who made the change: token subject, branch system or service"
+    )
+    actor_role: str | None = Field(None, description="Their role (`public`, `branch_system`, `service`, …)")
 
 
 class RowErrorPublic(Public):
@@ -245,19 +251,25 @@ class MonthPublic(Public):
     leaves: int
 
 
+SYSTEM_ID_PATTERN = topics.SYSTEM_CODE.pattern
+
+
 class BranchSystemCreate(BaseModel):
     system_id: str = Field(
-        pattern=r"^[a-z][a-z0-9-]{1,31}$", examples=["hengtong-hr"], description="Segment of its topic names"
+        pattern=SYSTEM_ID_PATTERN,
+        max_length=32,
+        examples=["hengtong-hr"],
+        description="Segment of its topic names",
     )
-    district: str
-    name: str = Field(min_length=1, max_length=200, examples=["恒通物流 HR 系统"])
-    branch_ids: list[str] = Field(
+    district: DistrictCode
+    name: Name = Field(examples=["恒通物流 HR 系统"])
+    branch_ids: list[Slug] = Field(
         min_length=1, max_length=1000, description="Branches it registers members into"
     )
 
 
 class BranchSystemBranches(BaseModel):
-    branch_ids: list[str] = Field(min_length=1, max_length=1000)
+    branch_ids: list[Slug] = Field(min_length=1, max_length=1000)
 
 
 class BranchSystemPublic(Public):

@@ -3,9 +3,12 @@
 Handlers never commit: the caller's unit of work commits the state and the outbox rows
 together. `scope` is called with the (district, branch) a command touches once they are loaded,
 so an officer's reach is checked against stored data, not against what the request claims.
+The scope is a required argument: a caller acting for the whole federation passes the named
+`federation_wide`. Who acted is not an argument: the unit of work stamps its events and the
+history rows carry `uow.actor` (set by the route's access check or the consumer).
 """
 
-from membership.handlers._shared import Scope, ValidPerson, anyone, member_joined, validate_person
+from membership.handlers._shared import Scope, ValidPerson, federation_wide, member_joined, validate_person
 from membership.handlers.branch_systems import register_branch_system, set_branch_system_branches
 from membership.handlers.imports import ImportResult, import_members, import_result
 from membership.handlers.joining import (
@@ -30,11 +33,11 @@ __all__ = [
     "Submitted",
     "ValidPerson",
     "Verified",
-    "anyone",
     "approve_application",
     "close_branch",
     "create_district",
     "establish_branch",
+    "federation_wide",
     "import_members",
     "import_result",
     "member_joined",

@@ -24,10 +24,14 @@ from membership.domain.national_id import NationalIdVault, mask_national_id, val
 from membership.domain.phone import mask_phone, validate_mobile
 
 Scope = Callable[[str | None, str | None], None]
+"""Raises ScopeError (403) unless the caller may act on the unit (district, branch); (None, None)
+is the federation itself. Every handler that acts for a caller requires one: routes pass
+`principal.check`."""
 
 
-def anyone(_district: str | None, _branch: str | None) -> None:
-    """The scope of internal callers (seed, branch systems already scoped by topic ACLs)."""
+def federation_wide(_district: str | None, _branch: str | None) -> None:
+    """The scope of internal callers that act for the whole federation (the demo seed); never
+    a request's."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,9 @@ async def join(
     except IntegrityError:  # a concurrent join of the same person won the race
         await refuse_if_active(repo, secrets.national_id_hash)
         raise
-    await repo.add_history([history_row(member, "joined", member.joined_on, channel=channel.value)])
+    await repo.add_history(
+        [history_row(member, "joined", member.joined_on, channel=channel.value)], uow.actor
+    )
     uow.emit(
         member_joined(member, channel),
         district=member.district,

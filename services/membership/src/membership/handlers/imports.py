@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from unionfed_chassis.db import UnitOfWork
+from unionfed_chassis.inputs import without_control_characters
 
 from membership import commands as cmds
 from membership.adapters.repository import Repository, Secrets, history_row, member_row
@@ -28,7 +29,6 @@ from membership.domain.national_id import NationalIdVault
 from membership.handlers._shared import (
     Scope,
     ValidPerson,
-    anyone,
     member_joined,
     new_member,
     open_branch_in_scope,
@@ -59,7 +59,7 @@ def import_result(row: Any, replayed: bool) -> ImportResult:
 
 
 async def import_members(
-    uow: UnitOfWork, cmd: cmds.ImportMembers, vault: NationalIdVault, scope: Scope = anyone
+    uow: UnitOfWork, cmd: cmds.ImportMembers, vault: NationalIdVault, scope: Scope
 ) -> ImportResult:
     """Bulk import: every valid row joins, every other row is reported; one transaction, a few
     set-based statements. The same file into the same branch again returns the first result."""
@@ -101,7 +101,7 @@ def _claim(import_id: UUID, branch: Branch, sha: str, cmd: cmds.ImportMembers) -
         "branch_id": branch.branch_id,
         "district": branch.district,
         "file_sha256": sha,
-        "filename": cmd.filename,
+        "filename": cmd.filename and without_control_characters(cmd.filename, 255),
         "rows": 0,
         "created": 0,
         "failed": 0,
@@ -132,7 +132,9 @@ async def _join_all(
         )
         refused += lost + [(r.row_number, _already("????")) for r, _ in unexplained]
     joined = [m for _, _, m in new if m.member_id in inserted]
-    await repo.add_history(history_row(m, "joined", m.joined_on, channel=channel.value) for m in joined)
+    await repo.add_history(
+        (history_row(m, "joined", m.joined_on, channel=channel.value) for m in joined), uow.actor
+    )
     for m in joined:
         uow.emit(member_joined(m, channel), district=m.district, branch=m.branch_id, sequence=m.version)
     return joined, refused

@@ -27,7 +27,6 @@ from membership.domain.verification import CodeBook, InvalidCode
 from membership.handlers._shared import (
     Scope,
     ValidPerson,
-    anyone,
     join,
     open_branch,
     open_branch_in_scope,
@@ -179,7 +178,7 @@ async def _load_pending_application(
 
 
 async def approve_application(
-    uow: UnitOfWork, cmd: cmds.ApproveApplication, vault: NationalIdVault, scope: Scope = anyone
+    uow: UnitOfWork, cmd: cmds.ApproveApplication, vault: NationalIdVault, scope: Scope
 ) -> ApplicationOutcome:
     repo = Repository(uow.session)
     row, application = await _load_pending_application(repo, cmd.application_id, scope)
@@ -198,9 +197,7 @@ async def approve_application(
     return ApplicationOutcome(application, member)
 
 
-async def reject_application(
-    uow: UnitOfWork, cmd: cmds.RejectApplication, scope: Scope = anyone
-) -> Application:
+async def reject_application(uow: UnitOfWork, cmd: cmds.RejectApplication, scope: Scope) -> Application:
     repo = Repository(uow.session)
     row, application = await _load_pending_application(repo, cmd.application_id, scope)
     try:
@@ -224,7 +221,7 @@ async def reject_application(
 
 
 async def register_member(
-    uow: UnitOfWork, cmd: cmds.RegisterMember, vault: NationalIdVault, scope: Scope = anyone
+    uow: UnitOfWork, cmd: cmds.RegisterMember, vault: NationalIdVault, scope: Scope
 ) -> Member:
     """An officer records a member of their branch directly, without an application."""
     branch = await open_branch_in_scope(Repository(uow.session), cmd.branch_id, scope)

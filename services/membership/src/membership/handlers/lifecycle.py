@@ -16,7 +16,7 @@ from membership.domain.errors import DomainError, InvalidTransition, NotFound
 from membership.domain.model import Member
 from membership.domain.national_id import NationalIdVault
 from membership.domain.phone import validate_mobile
-from membership.handlers._shared import Scope, anyone, move_member, open_branch, refuse_if_active
+from membership.handlers._shared import Scope, move_member, open_branch, refuse_if_active
 
 
 async def _load_member(repo: Repository, member_id: UUID, scope: Scope) -> Member:
@@ -27,13 +27,15 @@ async def _load_member(repo: Repository, member_id: UUID, scope: Scope) -> Membe
     return member
 
 
-async def transfer_member(uow: UnitOfWork, cmd: cmds.TransferMember, scope: Scope = anyone) -> Member:
-    """Move a member to another branch, also across districts (both districts hear of it)."""
+async def transfer_member(uow: UnitOfWork, cmd: cmds.TransferMember, scope: Scope) -> Member:
+    """Move a member to another branch, also across districts (both districts hear of it).
+    The caller needs scope over both ends: the member's unit and the receiving branch."""
     repo = Repository(uow.session)
     member = await _load_member(repo, cmd.member_id, scope)
     target = await repo.get_branch(cmd.to_branch_id, lock="share")
     if target is None:
         raise DomainError(f"no branch with id {cmd.to_branch_id}", field="to_branch_id")
+    scope(target.district, target.branch_id)
     on = cmd.on or date.today()
     old_branch = member.branch_id
     try:
@@ -43,18 +45,21 @@ async def transfer_member(uow: UnitOfWork, cmd: cmds.TransferMember, scope: Scop
         raise
     await repo.save_members([member])
     await repo.add_history(
-        [history_row(member, "transferred", on, from_branch_id=old_branch, reason=cmd.reason)]
+        [history_row(member, "transferred", on, from_branch_id=old_branch, reason=cmd.reason)],
+        uow.actor,
     )
     return member
 
 
-async def member_leaves(uow: UnitOfWork, cmd: cmds.MemberLeaves, scope: Scope = anyone) -> Member:
+async def member_leaves(uow: UnitOfWork, cmd: cmds.MemberLeaves, scope: Scope) -> Member:
     repo = Repository(uow.session)
     member = await _load_member(repo, cmd.member_id, scope)
     on = cmd.on or date.today()
     member.leave(cmd.reason, on)
     await repo.save_members([member])
-    await repo.add_history([history_row(member, "left", on, reason=cmd.reason.value, note=cmd.note)])
+    await repo.add_history(
+        [history_row(member, "left", on, reason=cmd.reason.value, note=cmd.note)], uow.actor
+    )
     uow.emit(
         ev.MemberLeft(
             member_id=member.member_id,
@@ -71,7 +76,7 @@ async def member_leaves(uow: UnitOfWork, cmd: cmds.MemberLeaves, scope: Scope = 
     return member
 
 
-async def reinstate_member(uow: UnitOfWork, cmd: cmds.ReinstateMember, scope: Scope = anyone) -> Member:
+async def reinstate_member(uow: UnitOfWork, cmd: cmds.ReinstateMember, scope: Scope) -> Member:
     repo = Repository(uow.session)
     member = await _load_member(repo, cmd.member_id, scope)
     branch = await open_branch(repo, cmd.branch_id or member.branch_id)
@@ -87,7 +92,7 @@ async def reinstate_member(uow: UnitOfWork, cmd: cmds.ReinstateMember, scope: Sc
     except IntegrityError:
         await refuse_if_active(repo, await repo.member_hash(member.member_id))
         raise
-    await repo.add_history([history_row(member, "reinstated", on)])
+    await repo.add_history([history_row(member, "reinstated", on)], uow.actor)
     uow.emit(
         ev.MemberReinstated(
             member_id=member.member_id,
@@ -104,7 +109,7 @@ async def reinstate_member(uow: UnitOfWork, cmd: cmds.ReinstateMember, scope: Sc
 
 
 async def update_contact(
-    uow: UnitOfWork, cmd: cmds.UpdateContact, vault: NationalIdVault, scope: Scope = anyone
+    uow: UnitOfWork, cmd: cmds.UpdateContact, vault: NationalIdVault, scope: Scope
 ) -> Member:
     """Change phone / employer / employment type; the event carries the current (masked) values."""
     repo = Repository(uow.session)
@@ -120,7 +125,7 @@ async def update_contact(
         for n, v in (("phone", phone), ("employer", cmd.employer), ("employment_type", cmd.employment_type))
         if v is not None
     ]
-    await repo.add_history([history_row(member, "contact_updated", date.today(), fields=changed)])
+    await repo.add_history([history_row(member, "contact_updated", date.today(), fields=changed)], uow.actor)
     uow.emit(
         ev.MemberContactUpdated(
             member_id=member.member_id,

@@ -16,10 +16,11 @@ from membership.adapters.repository import Repository, application_from_row, his
 from membership.domain.enums import BranchStatus
 from membership.domain.errors import DomainError, NotFound
 from membership.domain.model import INDUSTRIES, Branch, District, Member
-from membership.handlers._shared import Scope, anyone, move_member, open_branch
+from membership.handlers._shared import Scope, move_member, open_branch
 
 
-async def create_district(uow: UnitOfWork, cmd: cmds.CreateDistrict) -> District:
+async def create_district(uow: UnitOfWork, cmd: cmds.CreateDistrict, scope: Scope) -> District:
+    scope(None, None)  # a new district is the federation's decision
     if not DISTRICT_CODE.match(cmd.code):
         raise DomainError("use 2-32 lowercase letters, digits or '-', starting with a letter", field="code")
     if not cmd.name.strip():
@@ -30,7 +31,7 @@ async def create_district(uow: UnitOfWork, cmd: cmds.CreateDistrict) -> District
     return district
 
 
-async def establish_branch(uow: UnitOfWork, cmd: cmds.EstablishBranch, scope: Scope = anyone) -> Branch:
+async def establish_branch(uow: UnitOfWork, cmd: cmds.EstablishBranch, scope: Scope) -> Branch:
     repo = Repository(uow.session)
     scope(cmd.district, None)
     name = await _valid_branch_name(repo, cmd)
@@ -87,7 +88,7 @@ class BranchClosure:
     applications_moved: int
 
 
-async def close_branch(uow: UnitOfWork, cmd: cmds.CloseBranch, scope: Scope = anyone) -> BranchClosure:
+async def close_branch(uow: UnitOfWork, cmd: cmds.CloseBranch, scope: Scope) -> BranchClosure:
     """Close (or, with `move_members_to`, merge) a branch; its members and pending applications
     move to the target, so nothing is orphaned. Without a target, only an empty branch closes."""
     repo = Repository(uow.session)
@@ -100,6 +101,8 @@ async def close_branch(uow: UnitOfWork, cmd: cmds.CloseBranch, scope: Scope = an
         raise DomainError("is required", field="reason")
     branch.close()
     target = await _merge_target(repo, branch, cmd.move_members_to)
+    if target is not None:
+        scope(target.district, target.branch_id)  # a merge needs scope over the receiving branch too
     members = await repo.active_members_of(branch.branch_id)
     pending = await repo.pending_applications_of(branch.branch_id)
     if (members or pending) and target is None:
@@ -113,8 +116,11 @@ async def close_branch(uow: UnitOfWork, cmd: cmds.CloseBranch, scope: Scope = an
             uow, repo, members, pending, target, on, f"branch {branch.name} closed: {cmd.reason}"
         )
     await repo.add_history(
-        history_row(m, "transferred", on, from_branch_id=branch.branch_id, reason="branch closed")
-        for m in members
+        (
+            history_row(m, "transferred", on, from_branch_id=branch.branch_id, reason="branch closed")
+            for m in members
+        ),
+        uow.actor,
     )
     await repo.save_branch_closed(branch, on, cmd.reason.strip(), target.branch_id if target else None)
     uow.emit(

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse
 from unionfed_chassis.auth import Principal, Role, ScopeError
 from unionfed_chassis.errors import error_body
+from unionfed_chassis.inputs import MAX_PAGE, MAX_PAGE_SIZE, DistrictCode, ShortText, Slug
 
 from membership.adapters import queries
 from membership.domain.errors import DomainError, NotFound
 from membership.domain.national_id import NationalIdVault
 
-PageNo = Annotated[int, Query(ge=1)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
+PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+# Parameter types of the routes: bounded, no control characters (see unionfed_chassis.inputs).
+BranchIdPath = Annotated[Slug, Path(description="Branch id, e.g. `xuhui-b012`")]
+DistrictFilter = Annotated[DistrictCode | None, Query(description="Only this district")]
+BranchFilter = Annotated[Slug | None, Query(description="Only this branch")]
+TextFilter = Annotated[ShortText | None, Query()]
 
 
 def get_vault(request: Request) -> NationalIdVault:

@@ -4,12 +4,12 @@ them, change the branches it serves."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from unionfed_chassis.auth import Principal, Role, ScopeError
+from fastapi import APIRouter, Path
+from unionfed_chassis.auth import Principal, ScopeError
 from unionfed_chassis.errors import Rejected
-from unionfed_chassis.http import PrincipalDep, RuntimeDep, UowDep
+from unionfed_chassis.http import RuntimeDep, UowDep
 from unionfed_chassis.topic_admin import TopicAdminError, ensure_topics
 from unionfed_events import topics
 
@@ -19,20 +19,25 @@ from membership.adapters.joining_store import BranchSystems
 from membership.domain.branch_system import BranchSystem
 from membership.domain.errors import NotFound
 from membership.entrypoints import schemas as s
-from membership.entrypoints.http._common import scoped
+from membership.entrypoints.http._common import DistrictFilter, scoped
+from membership.entrypoints.http.access import READ, WRITE, Allow
+from membership.entrypoints.schemas import SYSTEM_ID_PATTERN
 
 log = logging.getLogger("membership.branch_systems")
 router = APIRouter(tags=["branch systems"])
 
-_MANAGERS = (Role.FEDERATION_ADMIN, Role.DISTRICT_OFFICER)
+SystemIdPath = Annotated[
+    str, Path(pattern=SYSTEM_ID_PATTERN, max_length=32, description="e.g. `hengtong-hr`")
+]
+Reader = Annotated[Principal, Allow("branch_systems", READ)]
+Writer = Annotated[Principal, Allow("branch_systems", WRITE)]
 
 
 @router.post("/branch-systems", status_code=201, response_model=s.BranchSystemPublic)
 async def register_branch_system(
-    body: s.BranchSystemCreate, uow: UowDep, principal: PrincipalDep, runtime: RuntimeDep
+    body: s.BranchSystemCreate, uow: UowDep, principal: Writer, runtime: RuntimeDep
 ) -> Any:
     """Register a branch system of a district and create its request and answer topics."""
-    principal.require_role(*_MANAGERS)
     cmd = cmds.RegisterBranchSystem(body.system_id, body.district, body.name, tuple(body.branch_ids))
     system = await handlers.register_branch_system(uow, cmd, principal.check)
     # Before the commit: a system is never registered without its topics (creating them twice is harmless).
@@ -47,7 +52,7 @@ async def register_branch_system(
 
 
 @router.get("/branch-systems", response_model=list[s.BranchSystemPublic])
-async def list_branch_systems(uow: UowDep, principal: PrincipalDep, district: str | None = None) -> Any:
+async def list_branch_systems(uow: UowDep, principal: Reader, district: DistrictFilter = None) -> Any:
     """Branch systems within the caller's district (all of them for the federation)."""
     district, _ = scoped(principal, district, None)
     systems = await BranchSystems(uow.session).list(district)
@@ -55,7 +60,7 @@ async def list_branch_systems(uow: UowDep, principal: PrincipalDep, district: st
 
 
 @router.get("/branch-systems/{system_id}", response_model=s.BranchSystemPublic)
-async def get_branch_system(system_id: str, uow: UowDep, principal: PrincipalDep) -> Any:
+async def get_branch_system(system_id: SystemIdPath, uow: UowDep, principal: Reader) -> Any:
     """One branch system, its branches and its topics."""
     system = await BranchSystems(uow.session).get(system_id)
     if system is None:
@@ -74,10 +79,9 @@ def _visible(principal: Principal, system: BranchSystem) -> bool:
 
 @router.put("/branch-systems/{system_id}/branches", response_model=s.BranchSystemPublic)
 async def set_branch_system_branches(
-    system_id: str, body: s.BranchSystemBranches, uow: UowDep, principal: PrincipalDep
+    system_id: SystemIdPath, body: s.BranchSystemBranches, uow: UowDep, principal: Writer
 ) -> Any:
     """Replace the branches the system may register members into (effective for its next request)."""
-    principal.require_role(*_MANAGERS)
     cmd = cmds.SetBranchSystemBranches(system_id, tuple(body.branch_ids))
     system = await handlers.set_branch_system_branches(uow, cmd, principal.check)
     await uow.commit()

@@ -4,12 +4,12 @@ code), officers' decisions and direct registration."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter
-from unionfed_chassis.auth import Role
-from unionfed_chassis.http import PrincipalDep, Public, UowDep
+from unionfed_chassis.auth import Principal
+from unionfed_chassis.http import Public, UowDep
 from unionfed_chassis.rate_limit import RATE_LIMITED_RESPONSE
 
 from membership import commands as cmds
@@ -18,8 +18,20 @@ from membership.adapters import queries
 from membership.domain.enums import ApplicationStatus
 from membership.domain.errors import DomainError, NotFound
 from membership.entrypoints import schemas as s
-from membership.entrypoints.http._common import PageNo, PageSize, VaultDep, page_of, scoped
+from membership.entrypoints.http._common import (
+    BranchFilter,
+    BranchIdPath,
+    DistrictFilter,
+    PageNo,
+    PageSize,
+    VaultDep,
+    page_of,
+    scoped,
+)
 from membership.entrypoints.http._public import PublicJoining, PublicJoiningDep
+from membership.entrypoints.http.access import READ, WRITE, Allow
+
+ApplicationsWriter = Annotated[Principal, Allow("applications", WRITE)]
 
 log = logging.getLogger("membership.joining")
 router = APIRouter(tags=["joining"])
@@ -87,9 +99,9 @@ async def verify_application(
 @router.get("/applications", response_model=s.Page[s.ApplicationPublic])
 async def list_applications(
     uow: UowDep,
-    principal: PrincipalDep,
-    district: str | None = None,
-    branch_id: str | None = None,
+    principal: Annotated[Principal, Allow("applications", READ)],
+    district: DistrictFilter = None,
+    branch_id: BranchFilter = None,
     status: ApplicationStatus | None = None,
     page: PageNo = 1,
     page_size: PageSize = 50,
@@ -103,7 +115,9 @@ async def list_applications(
 
 
 @router.get("/applications/{application_id}", response_model=s.ApplicationPublic)
-async def get_application(application_id: UUID, uow: UowDep, principal: PrincipalDep) -> Any:
+async def get_application(
+    application_id: UUID, uow: UowDep, principal: Annotated[Principal, Allow("applications", READ)]
+) -> Any:
     """One application as it really stands, e.g. `duplicate_of` a member (never shown to the public)."""
     row = await queries.get_application(uow.session, application_id)
     if row is None:
@@ -114,7 +128,7 @@ async def get_application(application_id: UUID, uow: UowDep, principal: Principa
 
 @router.post("/applications/{application_id}/approve", response_model=s.MemberPublic)
 async def approve_application(
-    application_id: UUID, uow: UowDep, principal: PrincipalDep, vault: VaultDep
+    application_id: UUID, uow: UowDep, principal: ApplicationsWriter, vault: VaultDep
 ) -> Any:
     """Approve a pending application: the applicant becomes a member (MemberJoined)."""
     outcome = await handlers.approve_application(
@@ -127,7 +141,7 @@ async def approve_application(
 
 @router.post("/applications/{application_id}/reject", response_model=s.ApplicationPublic)
 async def reject_application(
-    application_id: UUID, body: s.ApplicationReject, uow: UowDep, principal: PrincipalDep
+    application_id: UUID, body: s.ApplicationReject, uow: UowDep, principal: ApplicationsWriter
 ) -> Any:
     """Refuse a pending application with a reason the applicant can read."""
     await handlers.reject_application(
@@ -139,10 +153,13 @@ async def reject_application(
 
 @router.post("/branches/{branch_id}/members", status_code=201, response_model=s.MemberPublic)
 async def register_member(
-    branch_id: str, body: s.MemberCreate, uow: UowDep, principal: PrincipalDep, vault: VaultDep
+    branch_id: BranchIdPath,
+    body: s.MemberCreate,
+    uow: UowDep,
+    principal: Annotated[Principal, Allow("members", WRITE)],
+    vault: VaultDep,
 ) -> Any:
     """Register one member of a branch directly, without an application (MemberJoined, channel `officer`)."""
-    principal.require_role(Role.FEDERATION_ADMIN, Role.DISTRICT_OFFICER, Role.BRANCH_OFFICER)
     cmd = cmds.RegisterMember(branch_id, _person(body), body.joined_on)
     member = await handlers.register_member(uow, cmd, vault, principal.check)
     await uow.commit()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from unionfed_chassis.auth import Principal
-from unionfed_chassis.http import PrincipalDep, UowDep
+from unionfed_chassis.http import UowDep
+from unionfed_chassis.inputs import ShortText
 
 from membership import commands as cmds
 from membership import handlers
@@ -15,7 +16,20 @@ from membership.adapters import queries
 from membership.domain.enums import EmploymentType, MemberStatus
 from membership.domain.errors import NotFound
 from membership.entrypoints import schemas as s
-from membership.entrypoints.http._common import PageNo, PageSize, VaultDep, page_of, scoped
+from membership.entrypoints.http._common import (
+    BranchFilter,
+    DistrictFilter,
+    PageNo,
+    PageSize,
+    TextFilter,
+    VaultDep,
+    page_of,
+    scoped,
+)
+from membership.entrypoints.http.access import READ, WRITE, Allow
+
+MembersReader = Annotated[Principal, Allow("members", READ)]
+MembersWriter = Annotated[Principal, Allow("members", WRITE)]
 
 router = APIRouter(tags=["members"])
 
@@ -23,14 +37,14 @@ router = APIRouter(tags=["members"])
 @router.get("/members", response_model=s.Page[s.MemberPublic])
 async def list_members(
     uow: UowDep,
-    principal: PrincipalDep,
-    district: str | None = None,
-    branch_id: str | None = None,
+    principal: MembersReader,
+    district: DistrictFilter = None,
+    branch_id: BranchFilter = None,
     status: MemberStatus | None = None,
     employment_type: EmploymentType | None = None,
-    industry: str | None = None,
-    card_number: str | None = None,
-    q: str | None = Query(None, description="Part of the member's name"),
+    industry: TextFilter = None,
+    card_number: TextFilter = None,
+    q: Annotated[ShortText | None, Query(description="Part of the member's name")] = None,
     page: PageNo = 1,
     page_size: PageSize = 50,
 ) -> Any:
@@ -60,13 +74,13 @@ async def _visible_member(member_id: UUID, uow: Any, principal: Principal) -> An
 
 
 @router.get("/members/{member_id}", response_model=s.MemberPublic)
-async def get_member(member_id: UUID, uow: UowDep, principal: PrincipalDep) -> Any:
+async def get_member(member_id: UUID, uow: UowDep, principal: MembersReader) -> Any:
     """One member (ID and phone masked)."""
     return await _visible_member(member_id, uow, principal)
 
 
 @router.get("/members/{member_id}/history", response_model=list[s.HistoryEntry])
-async def member_history(member_id: UUID, uow: UowDep, principal: PrincipalDep) -> Any:
+async def member_history(member_id: UUID, uow: UowDep, principal: MembersReader) -> Any:
     """What happened to the membership, oldest first."""
     await _visible_member(member_id, uow, principal)
     return await queries.member_history_of(uow.session, member_id)
@@ -74,7 +88,7 @@ async def member_history(member_id: UUID, uow: UowDep, principal: PrincipalDep) 
 
 @router.post("/members/{member_id}/transfer", response_model=s.MemberPublic)
 async def transfer_member(
-    member_id: UUID, body: s.TransferCreate, uow: UowDep, principal: PrincipalDep
+    member_id: UUID, body: s.TransferCreate, uow: UowDep, principal: MembersWriter
 ) -> Any:
     """Move a member to another branch, possibly in another district (MemberTransferred to both)."""
     cmd = cmds.TransferMember(member_id, body.to_branch_id, body.reason, body.on)
@@ -84,7 +98,7 @@ async def transfer_member(
 
 
 @router.post("/members/{member_id}/leave", response_model=s.MemberPublic)
-async def member_leaves(member_id: UUID, body: s.LeaveCreate, uow: UowDep, principal: PrincipalDep) -> Any:
+async def member_leaves(member_id: UUID, body: s.LeaveCreate, uow: UowDep, principal: MembersWriter) -> Any:
     """Record that a member left the union (MemberLeft)."""
     await handlers.member_leaves(
         uow, cmds.MemberLeaves(member_id, body.reason, body.note, body.on), principal.check
@@ -95,7 +109,7 @@ async def member_leaves(member_id: UUID, body: s.LeaveCreate, uow: UowDep, princ
 
 @router.post("/members/{member_id}/reinstate", response_model=s.MemberPublic)
 async def reinstate_member(
-    member_id: UUID, body: s.ReinstateCreate, uow: UowDep, principal: PrincipalDep
+    member_id: UUID, body: s.ReinstateCreate, uow: UowDep, principal: MembersWriter
 ) -> Any:
     """Restore a former member (MemberReinstated); refused if the person is a member again already."""
     await handlers.reinstate_member(
@@ -107,7 +121,7 @@ async def reinstate_member(
 
 @router.patch("/members/{member_id}/contact", response_model=s.MemberPublic)
 async def update_contact(
-    member_id: UUID, body: s.ContactUpdate, uow: UowDep, principal: PrincipalDep, vault: VaultDep
+    member_id: UUID, body: s.ContactUpdate, uow: UowDep, principal: MembersWriter, vault: VaultDep
 ) -> Any:
     """Change phone, employer or employment type (MemberContactUpdated, masked)."""
     cmd = cmds.UpdateContact(member_id, body.phone, body.employer, body.employment_type)

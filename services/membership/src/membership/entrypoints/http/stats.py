@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from unionfed_chassis.http import PrincipalDep, UowDep
+from unionfed_chassis.auth import Principal
+from unionfed_chassis.http import UowDep
 
 from membership.adapters import queries
 from membership.domain.enums import EMPLOYMENT_TYPE_LABELS
 from membership.domain.model import INDUSTRIES
 from membership.entrypoints import schemas as s
-from membership.entrypoints.http._common import scoped
+from membership.entrypoints.http._common import DistrictFilter, scoped
+from membership.entrypoints.http.access import READ, Allow
+
+StatsReader = Annotated[Principal, Allow("statistics", READ)]
 
 router = APIRouter(tags=["statistics"])
 
@@ -20,8 +24,8 @@ router = APIRouter(tags=["statistics"])
 @router.get("/stats/coverage", response_model=s.CoveragePublic)
 async def coverage(
     uow: UowDep,
-    principal: PrincipalDep,
-    district: str | None = None,
+    principal: StatsReader,
+    district: DistrictFilter = None,
     branch_limit: int = Query(50, ge=1, le=1000, description="How many of the largest branches to list"),
 ) -> Any:
     """Active members per district, branch, industry and employment type; the migrant-worker share."""
@@ -47,7 +51,10 @@ async def coverage(
 
 @router.get("/stats/monthly", response_model=list[s.MonthPublic])
 async def monthly(
-    uow: UowDep, principal: PrincipalDep, district: str | None = None, months: int = Query(12, ge=1, le=120)
+    uow: UowDep,
+    principal: StatsReader,
+    district: DistrictFilter = None,
+    months: int = Query(12, ge=1, le=120),
 ) -> Any:
     """Joins and leaves per month over the last `months` months (by effective date)."""
     district, branch_id = scoped(principal, district, None)
