@@ -38,6 +38,7 @@ format: bootstrap
 	$(UV) run ruff format .
 
 bench: bootstrap
+	@command -v wrk >/dev/null 2>&1 || bash bench/install_wrk.sh
 	$(UV) run python -m bench $(ARGS)
 
 contracts: bootstrap

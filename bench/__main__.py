@@ -9,7 +9,9 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 
-from . import consumer, import_, latency, memory, publish, relay
+from rich.table import Table
+
+from . import consumer, http, import_, latency, memory, publish, relay
 from .common import Result, console
 from .servers import Servers, servers
 
@@ -20,6 +22,7 @@ BENCHES: dict[str, Callable[[Servers], Awaitable[Result]]] = {
     "consumer": consumer.run,
     "memory": memory.run,
     "import": import_.run,
+    "http": http.run,
 }
 
 
@@ -56,7 +59,21 @@ def main(argv: list[str] | None = None) -> int:
     console.rule("[bold]summary")
     for result in results:
         result.show()
+    show_ratios(results)
     return 0
+
+
+def show_ratios(results: list[Result]) -> None:
+    """One table of every ratio and every figure that has a target, across the benches run."""
+    table = Table(title="ratios and targets", title_justify="left", box=None, pad_edge=False)
+    for column in ("bench", "figure", "value", "target"):
+        table.add_column(column, justify="right" if column == "value" else "left")
+    for result in results:
+        bench = result.title.split(":")[0]
+        for label, value, unit, note in result.rows:
+            if label.strip().startswith("ratio") or "target" in note:
+                table.add_row(bench, label.strip(), f"{value} {unit}".strip(), note)
+    console.print(table)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from unionfed_chassis.kafka import make_producer, partition_for_key
 from unionfed_devstack.broker import ensure_topics
 from unionfed_events import topics
 from unionfed_events.fields import mask_national_id
@@ -119,10 +120,33 @@ def member_joined_events(n: int, districts: list[str]) -> Iterator[tuple[MemberJ
 
 
 def raw_producer(srv: Servers) -> AIOKafkaProducer:
-    """A plain aiokafka producer: library defaults, plus acks=all as the chassis uses."""
-    return AIOKafkaProducer(
-        bootstrap_servers=srv.kafka_bootstrap, acks="all", enable_idempotence=srv.idempotence
-    )
+    """A plain aiokafka producer with the chassis's own producer settings
+    (`unionfed_chassis.kafka.make_producer`: acks, linger, batch size, partitioner), so a
+    comparison measures what the chassis does per record, not a difference of configuration."""
+    return make_producer(srv.settings("bench-raw"))
+
+
+async def send_partition_batches(producer: AIOKafkaProducer, messages: list[Message]) -> None:
+    """The ceiling for a producer: records grouped by partition into full batches
+    (`create_batch` / `send_batch`), same partitions as the key partitioner would choose."""
+    grouped: dict[tuple[str, int], list[Message]] = {}
+    partitions: dict[str, list[int]] = {}
+    for message in messages:
+        topic, key = message[0], message[1]
+        if topic not in partitions:
+            partitions[topic] = sorted(await producer.partitions_for(topic))
+        partition = partition_for_key(key, partitions[topic], partitions[topic])
+        grouped.setdefault((topic, partition), []).append(message)
+    futures = []
+    for (topic, partition), records in grouped.items():
+        batch = producer.create_batch()
+        for _, key, headers, value in records:
+            if batch.append(key=key, value=value, timestamp=None, headers=headers) is None:
+                futures.append(await producer.send_batch(batch, topic, partition=partition))
+                batch = producer.create_batch()
+                batch.append(key=key, value=value, timestamp=None, headers=headers)
+        futures.append(await producer.send_batch(batch, topic, partition=partition))
+    await asyncio.gather(*futures)
 
 
 async def create_topics(srv: Servers, names: list[str], partitions: int = PARTITIONS) -> None:

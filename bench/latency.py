@@ -1,13 +1,21 @@
-"""End-to-end latency through a Runtime: emit + commit (outbox) -> relay -> Kafka -> chassis
-EventConsumer (inbox + one effect row). The handler records now - ce_time at a steady rate."""
+"""End-to-end latency at steady rates (a sweep), through a Runtime: emit + commit (outbox) ->
+relay -> Kafka -> chassis EventConsumer (inbox + one effect row); the handler records
+now - ce_time. The floor: a raw producer (the chassis's producer settings) and a raw aiokafka
+consumer (the chassis's fetch wait) on the same schedule, recording now - send time.
+
+Events are emitted on an absolute schedule: each pass commits, in one transaction, every event
+due by then (one per transaction at low rates, a few dozen at 15,000/s), as concurrent requests
+would; a late pass catches up."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
-from unionfed_chassis.consumer import Delivery, EventConsumer
+from aiokafka import AIOKafkaConsumer
+from unionfed_chassis.consumer import FETCH_MAX_WAIT_MS, Delivery, EventConsumer
 from unionfed_chassis.db import UnitOfWork
 from unionfed_chassis.runtime import Runtime
 from unionfed_events.membership import MemberJoined
@@ -19,39 +27,82 @@ from .common import (
     district_topics,
     member_joined_events,
     progress,
+    raw_producer,
     step,
 )
 from .consumer import apply_members, effects
 from .servers import Servers, fresh_database, unique_name
 
-RATE = 500  # events/s
-WARMUP_SECONDS = 3.0
-MEASURE_SECONDS = 20.0
+# events/s -> seconds measured
+SWEEP = {500: 10.0, 5_000: 6.0, 15_000: 4.0}
+WARMUP_SECONDS = 2.0
+TARGET_RATE = 5_000
 TARGET_P99_MS = 100.0
+MAX_PER_TRANSACTION = 500
+Send = Callable[[int], Awaitable[None]]  # send this many events now
+
+
+@dataclass
+class Window:
+    sent: int
+    seconds: float
+    latencies_ms: list[float] = field(default_factory=list)
+
+    def q(self, quantile: float) -> float:
+        values = sorted(self.latencies_ms)
+        return values[min(len(values) - 1, int(quantile * len(values)))] if values else float("nan")
 
 
 class Recorder:
+    """(send time, latency ms) of every event seen; the windows pick theirs by send time."""
+
     def __init__(self) -> None:
-        self.samples: list[tuple[datetime, float]] = []  # (ce_time, latency ms)
+        self.samples: list[tuple[float, float]] = []
         self.seen = asyncio.Event()
 
-    async def handle(self, uow: UnitOfWork, deliveries: list[Delivery]) -> None:
-        now = datetime.now(UTC)
-        for d in deliveries:
-            self.samples.append((d.envelope.time, (now - d.envelope.time).total_seconds() * 1000))
+    def record(self, sent_at: float, now: float) -> None:
+        self.samples.append((sent_at, (now - sent_at) * 1000))
         self.seen.set()
-        await apply_members(uow, deliveries)
+
+    def between(self, start: float, end: float) -> list[float]:
+        return [ms for t, ms in self.samples if start <= t < end]
 
 
 async def run(srv: Servers) -> Result:
-    result = Result(f"latency: emit -> handler at {RATE} events/s for {MEASURE_SECONDS:.0f}s", [])
+    result = Result("latency: emit -> handler, sweep of steady rates, chassis vs raw Kafka floor", [])
+    chassis = await _chassis(srv)
+    floor = await _floor(srv)
+    for events_per_s in SWEEP:
+        for label, windows in (("chassis", chassis), ("floor", floor)):
+            w = windows[events_per_s]
+            note = f"{len(w.latencies_ms):,} of {w.sent:,} seen, sent at {w.sent / w.seconds:,.0f}/s"
+            if label == "chassis" and events_per_s == TARGET_RATE:
+                met = w.q(0.99) <= TARGET_P99_MS
+                note += f"; p99 target ≤ {TARGET_P99_MS:g} ms: {'met' if met else 'NOT met'}"
+            result.add(
+                f"{events_per_s:,}/s {label}",
+                f"p50 {w.q(0.5):.0f} · p95 {w.q(0.95):.0f} · p99 {w.q(0.99):.0f} · max {w.q(1.0):.0f}",
+                "ms",
+                note,
+            )
+    return result
+
+
+async def _chassis(srv: Servers) -> dict[int, Window]:
     district = bench_districts(unique_name("l").split("_")[1])[0]
     await create_topics(srv, district_topics([district]))
     settings = srv.settings(unique_name("bench-latency"), await fresh_database(srv, "latency"))
     recorder = Recorder()
+
+    async def handle(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
+        now = time.time()
+        for d in deliveries:
+            recorder.record(d.envelope.time.timestamp(), now)
+        await apply_members(uow, deliveries)
+
     consumer = EventConsumer(
         settings.service_name,
-        {MemberJoined: recorder.handle},
+        {MemberJoined: handle},
         topics=district_topics([district]),
         domain="membership",
         source=settings.ce_source,
@@ -59,69 +110,110 @@ async def run(srv: Servers) -> Result:
     runtime = Runtime.build(settings, "membership", [consumer])
     async with runtime.engine.begin() as conn:
         await conn.run_sync(effects.metadata.create_all)
-    events = member_joined_events(RATE * int(MEASURE_SECONDS + WARMUP_SECONDS + 60), [district] * 6)
+    events = member_joined_events(_total_events(), [district] * 6)
+
+    async def send(n: int) -> None:
+        async with runtime.unit_of_work() as uow:
+            for _ in range(n):
+                event, _ = next(events)
+                uow.emit(event, district=event.district, branch=event.branch_id)
+            await uow.commit()
+
     await runtime.start(None)
     try:
-        with step("waiting for the consumer group to join"):
-            await _until_seen(runtime, recorder, events)
-        await _produce(runtime, events, WARMUP_SECONDS, "warm-up")
-        measure_from = datetime.now(UTC)
-        sent = await _produce(runtime, events, MEASURE_SECONDS, "steady load")
-        with step("waiting for the last events"):
-            await _drain(recorder, measure_from, sent)
+        return await _sweep("chassis", send, recorder)
     finally:
         await runtime.stop()
-    measured = sorted(ms for t, ms in recorder.samples if t >= measure_from)
-    result.add(
-        "events measured", f"{len(measured):,}", "", f"of {sent:,} sent at {sent / MEASURE_SECONDS:.0f}/s"
+
+
+async def _floor(srv: Servers) -> dict[int, Window]:
+    topic = district_topics(bench_districts(unique_name("f").split("_")[1]))[0]
+    await create_topics(srv, [topic])
+    recorder = Recorder()
+    payloads = [e.model_dump_json().encode() for e, _ in member_joined_events(2_000, ["floor"] * 6)]
+    producer = raw_producer(srv)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=srv.kafka_bootstrap,
+        group_id=unique_name("bench-latency-floor"),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
     )
-    for label, q in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99)):
-        note = f"target ≤ {TARGET_P99_MS:g} ms: {'met' if _q(measured, q) <= TARGET_P99_MS else 'NOT met'}"
-        result.add(label, _q(measured, q), "ms", note if label == "p99" else "")
-    result.add("max", measured[-1] if measured else float("nan"), "ms")
-    return result
+    counter = iter(range(10**9))
+
+    async def send(n: int) -> None:
+        for _ in range(n):
+            i = next(counter)
+            sent = str(time.time()).encode()
+            await producer.send(
+                topic, payloads[i % len(payloads)], key=str(i).encode(), headers=[("sent", sent)]
+            )
+
+    async def receive() -> None:
+        while True:
+            batch = await consumer.getmany(timeout_ms=200, max_records=1000)
+            now = time.time()
+            for records in batch.values():
+                for r in records:
+                    recorder.record(float(dict(r.headers)["sent"]), now)
+
+    await producer.start()
+    await consumer.start()
+    reader = asyncio.create_task(receive())
+    try:
+        return await _sweep("floor", send, recorder)
+    finally:
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
+        await consumer.stop()
+        await producer.stop()
 
 
-def _q(values: list[float], q: float) -> float:
-    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+def _total_events() -> int:
+    return 200 + sum(int(r * (s + WARMUP_SECONDS)) for r, s in SWEEP.items())
 
 
-async def _emit(runtime: Runtime, event: MemberJoined) -> None:
-    async with runtime.unit_of_work() as uow:
-        uow.emit(event, district=event.district, branch=event.branch_id)
-        await uow.commit()
+async def _sweep(label: str, send: Send, recorder: Recorder) -> dict[int, Window]:
+    with step(f"{label}: waiting for the consumer group to join"):
+        deadline = time.monotonic() + 60
+        while not recorder.seen.is_set():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the consumer saw no event within 60 s")
+            await send(1)
+            await asyncio.sleep(0.2)
+    windows = {}
+    for events_per_s, seconds in SWEEP.items():
+        await _steady(send, events_per_s, WARMUP_SECONDS, f"{label} {events_per_s:,}/s warm-up")
+        start = time.time()
+        sent, elapsed = await _steady(send, events_per_s, seconds, f"{label} {events_per_s:,}/s")
+        end = time.time()
+        window = Window(sent, elapsed)
+        with step(f"{label} {events_per_s:,}/s: waiting for the last events"):
+            for _ in range(150):  # 30 s at most
+                if len(recorder.between(start, end)) >= sent:
+                    break
+                await asyncio.sleep(0.2)
+        window.latencies_ms = recorder.between(start, end)
+        windows[events_per_s] = window
+    return windows
 
 
-async def _until_seen(runtime: Runtime, recorder: Recorder, events: object) -> None:
-    deadline = time.monotonic() + 60
-    while not recorder.seen.is_set():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the consumer saw no event within 60 s")
-        event, _ = next(events)  # type: ignore[call-overload]
-        await _emit(runtime, event)
-        await asyncio.sleep(0.2)
-
-
-async def _produce(runtime: Runtime, events: object, seconds: float, label: str) -> int:
-    """One transaction per event, on an absolute schedule (a late tick catches up)."""
-    total = int(RATE * seconds)
+async def _steady(send: Send, events_per_s: int, seconds: float, label: str) -> tuple[int, float]:
+    """Send `events_per_s` for `seconds` on an absolute schedule; returns how many were sent
+    and how long that took (longer than `seconds` when the sender could not keep up)."""
+    total = int(events_per_s * seconds)
+    sent = 0
     with progress() as bar:
         task = bar.add_task(label, total=total)
         started = time.perf_counter()
-        for i in range(total):
-            delay = started + i / RATE - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            event, _ = next(events)  # type: ignore[call-overload]
-            await _emit(runtime, event)
-            if i % 100 == 0:
-                bar.update(task, completed=i)
-    return total
-
-
-async def _drain(recorder: Recorder, since: datetime, expected: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if sum(1 for t, _ in recorder.samples if t >= since) >= expected:
-            return
-        await asyncio.sleep(0.2)
+        while sent < total:
+            due = min(total, int((time.perf_counter() - started) * events_per_s) + 1) - sent
+            if due <= 0:
+                await asyncio.sleep(started + (sent + 1) / events_per_s - time.perf_counter())
+                continue
+            n = min(due, MAX_PER_TRANSACTION)
+            await send(n)
+            sent += n
+            bar.update(task, completed=sent)
+    return sent, time.perf_counter() - started

@@ -15,7 +15,7 @@ import time, and `unguarded_routes()` lists every route that is neither public n
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
@@ -81,13 +81,11 @@ class Allow:
         self.table = table
         self.permission = permission
 
-    async def __call__(
-        self, principal: Annotated[Principal, Depends(get_principal)]
-    ) -> AsyncIterator[Principal]:
+    async def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if not self.table.allows(principal.role, self.permission):
             raise ScopeError(f"role {principal.role} may not {self.permission.action} {self.permission.area}")
-        with context.acting_as(context.Actor(principal.subject, principal.role.value)):
-            yield principal
+        context.act_for_this_request(context.Actor(principal.subject, principal.role.value))
+        return principal
 
 
 def route_guard(route: APIRoute) -> Permission | str | None:

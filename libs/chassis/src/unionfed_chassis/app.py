@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.middleware.base import RequestResponseEndpoint
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from unionfed_events import Event, topics
 
 from . import context
@@ -68,11 +69,12 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    app.add_middleware(IdempotencyMiddleware, engine_getter=lambda request: request.app.state.runtime.engine)
-    app.middleware("http")(_request_context)
+    app.add_middleware(IdempotencyMiddleware, engine_getter=lambda _scope: runtime.engine)
+    app.add_middleware(RequestContextMiddleware)
+    # Platform routes first: a router tries routes in order, and probes come often.
+    _add_platform_routes(app, runtime, definition)
     for router in definition.routers:
         app.include_router(router)
-    _add_platform_routes(app, runtime, definition)
     return app
 
 
@@ -87,21 +89,37 @@ def _declare_publications(runtime: Runtime, definition: ServiceDefinition) -> No
         )
 
 
-async def _request_context(request: Request, call_next: RequestResponseEndpoint) -> Response:
-    correlation = request.headers.get("x-correlation-id") or str(uuid.uuid4())
-    token = context.current.set(
-        context.MessageContext(
-            correlation_id=correlation,
-            causation_id=None,
-            traceparent=context.child_traceparent(request.headers.get("traceparent")),
+class RequestContextMiddleware:
+    """Sets the message context (correlation id, trace) of a request and echoes its
+    `x-correlation-id`. Pure ASGI: Starlette's `BaseHTTPMiddleware` (`app.middleware("http")`)
+    cost every request a task group and a streamed response, about a third of a liveness probe."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        correlation = headers.get("x-correlation-id") or str(uuid.uuid4())
+        token = context.current.set(
+            context.MessageContext(
+                correlation_id=correlation,
+                causation_id=None,
+                traceparent=context.child_traceparent(headers.get("traceparent")),
+            )
         )
-    )
-    try:
-        response = await call_next(request)
-    finally:
-        context.current.reset(token)
-    response.headers["x-correlation-id"] = correlation
-    return response
+
+        async def send_with_correlation(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["x-correlation-id"] = correlation
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_correlation)
+        finally:
+            context.current.reset(token)
 
 
 def _add_platform_routes(app: FastAPI, runtime: Runtime, definition: ServiceDefinition) -> None:

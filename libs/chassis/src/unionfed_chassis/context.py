@@ -48,6 +48,14 @@ def acting_as(actor: Actor) -> Iterator[None]:
         current.reset(token)
 
 
+def act_for_this_request(actor: Actor) -> None:
+    """Record everything the current request stages as done by `actor`. No undo needed: the
+    app's request-context middleware resets the whole context when the request ends. (A
+    dependency that yields to undo it costs FastAPI an exit stack and a shielded cancel scope
+    per request, ~5 % of a cheap one.)"""
+    current.set(dataclasses.replace(current.get(), actor=actor))
+
+
 def _nonzero_hex(bits: int) -> str:
     # Trace and span ids must be random and not all zero; they need not be secret, and the
     # random module (reseeded in forked children) is several times cheaper than os.urandom.

@@ -5,20 +5,22 @@ response after it; a retry with the same key and body replays that response, a r
 the first is running gets 409, the same key with a different body gets 422. A 5xx frees the
 key so the client may retry. Keys belong to the verified subject of the bearer token (so a retry
 with a refreshed token is still recognised); callers without a valid token share "public".
+
+A pure ASGI middleware: a request without the header costs one header lookup, where Starlette's
+`BaseHTTPMiddleware` ran every request through a task group and a streamed response.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.datastructures import Headers
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import Scope
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import error_body
 from .http import verified_principal
@@ -29,51 +31,6 @@ HEADER = "Idempotency-Key"
 _COMMANDS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-class IdempotencyMiddleware(BaseHTTPMiddleware):
-    def __init__(self, app: object, engine_getter: object) -> None:
-        super().__init__(app)  # type: ignore[arg-type]
-        self._engine_getter = engine_getter
-
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        key = request.headers.get(HEADER)
-        if request.method not in _COMMANDS or not key:
-            return await call_next(request)
-        if len(key) > 200:
-            return JSONResponse(error_body("Idempotency-Key is longer than 200 characters", HEADER), 422)
-        if CONTROL_CHARACTERS.search(key):  # the key is stored; PostgreSQL refuses NUL
-            return JSONResponse(error_body(f"Idempotency-Key {CONTROL_CHARACTERS_MESSAGE}", HEADER), 422)
-        engine: AsyncEngine = self._engine_getter(request)  # type: ignore[operator]
-        body = await request.body()
-        principal = await principal_of(request.scope, request.headers)
-        digest = hashlib.sha256(
-            request.method.encode() + request.url.path.encode() + b"\0" + body
-        ).hexdigest()
-        replay = await _claim(engine, key, principal, digest)
-        if replay is not None:
-            return replay
-        try:
-            response = await call_next(request)
-        except Exception:
-            await _release(engine, key, principal)
-            raise
-        if response.status_code >= 500 or response.status_code == 429:  # a retry must run for real
-            await _release(engine, key, principal)
-            return response
-        content = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
-        async with engine.begin() as conn:
-            await conn.execute(
-                keys.update()
-                .where(keys.c.key == key, keys.c.principal == principal)
-                .values(
-                    state="done",
-                    status_code=response.status_code,
-                    response_body=content,
-                    content_type=response.headers.get("content-type"),
-                )
-            )
-        return Response(content, response.status_code, headers=dict(response.headers))
-
-
 async def principal_of(scope: Scope, headers: Headers) -> str:
     """Whose key space a request's Idempotency-Key lives in: a hash of the token's verified
     subject, or "public"."""
@@ -81,6 +38,91 @@ async def principal_of(scope: Scope, headers: Headers) -> str:
     if principal is None:
         return "public"
     return hashlib.sha256(b"sub\0" + principal.subject.encode()).hexdigest()[:32]
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp, engine_getter: Callable[[Scope], AsyncEngine]) -> None:
+        self.app = app
+        self._engine_getter = engine_getter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _COMMANDS:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        key = headers.get(HEADER)
+        if not key:
+            await self.app(scope, receive, send)
+            return
+        if len(key) > 200:
+            answer = JSONResponse(error_body("Idempotency-Key is longer than 200 characters", HEADER), 422)
+            await answer(scope, receive, send)
+            return
+        if CONTROL_CHARACTERS.search(key):  # the key is stored; PostgreSQL refuses NUL
+            answer = JSONResponse(error_body(f"Idempotency-Key {CONTROL_CHARACTERS_MESSAGE}", HEADER), 422)
+            await answer(scope, receive, send)
+            return
+        engine = self._engine_getter(scope)
+        body, replay_receive = await _buffer_body(receive)
+        principal = await principal_of(scope, headers)
+        digest = hashlib.sha256(scope["method"].encode() + scope["path"].encode() + b"\0" + body).hexdigest()
+        replay = await _claim(engine, key, principal, digest)
+        if replay is not None:
+            await replay(scope, receive, send)
+            return
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            held.append(message)
+
+        try:
+            await self.app(scope, replay_receive, hold)
+        except Exception:
+            await _release(engine, key, principal)
+            raise
+        await _complete(engine, key, principal, held)
+        for message in held:
+            await send(message)
+
+
+async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body, and a `receive` that hands it to the app once more."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # the client went away; the app will see an empty body
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return body, replay
+
+
+async def _complete(engine: AsyncEngine, key: str, principal: str, held: list[Message]) -> None:
+    """Store the response the app gave (or free the key after a 5xx)."""
+    start = next((m for m in held if m["type"] == "http.response.start"), None)
+    status = start["status"] if start is not None else 500
+    if status >= 500 or status == 429:  # a retry must run for real (a 429 is not an answer to keep)
+        await _release(engine, key, principal)
+        return
+    content = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+    content_type = Headers(raw=start["headers"]).get("content-type") if start is not None else None
+    async with engine.begin() as conn:
+        await conn.execute(
+            keys.update()
+            .where(keys.c.key == key, keys.c.principal == principal)
+            .values(state="done", status_code=status, response_body=content, content_type=content_type)
+        )
 
 
 async def _claim(engine: AsyncEngine, key: str, principal: str, digest: str) -> Response | None:

@@ -54,6 +54,8 @@ class Runtime:
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
     broker: KafkaBroker
+    # Sessions for requests that only read: autocommit, so no BEGIN/ROLLBACK round trips.
+    read_session_factory: async_sessionmaker[AsyncSession] | None = None
     consumers: list[EventConsumer] = field(default_factory=list)
     relay: OutboxRelay | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -84,6 +86,7 @@ class Runtime:
             engine=engine,
             session_factory=make_session_factory(engine),
             broker=broker,
+            read_session_factory=make_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT")),
             consumers=consumers,
         )
         if settings.consumers_enabled:
@@ -93,9 +96,13 @@ class Runtime:
         return runtime
 
     @contextlib.asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
-        """A fresh session and unit of work; rolls back unless the caller committed."""
-        async with self.session_factory() as session:
+    async def unit_of_work(self, *, read_only: bool = False) -> AsyncIterator[UnitOfWork]:
+        """A fresh session and unit of work; rolls back unless the caller committed.
+        `read_only`: each statement commits on its own (for safe HTTP methods, which write nothing)."""
+        factory = (
+            self.read_session_factory if read_only and self.read_session_factory else self.session_factory
+        )
+        async with factory() as session:
             uow = UnitOfWork(session, source=self.settings.ce_source, domain=self.domain)
             try:
                 yield uow

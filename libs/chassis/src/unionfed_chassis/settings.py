@@ -37,7 +37,7 @@ class ServiceSettings(BaseSettings):
         "postgresql+asyncpg://postgres@127.0.0.1:55432/unionfed",
         description="SQLAlchemy URL of this service's own database (asyncpg driver)",
     )
-    database_pool_size: int = 10
+    database_pool_size: int = Field(20, description="Database connections a process keeps open (no overflow)")
     run_migrations: bool = Field(True, description="Run Alembic upgrade head at start-up")
 
     kafka_bootstrap_servers: str = "127.0.0.1:19092"
