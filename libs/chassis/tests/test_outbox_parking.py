@@ -131,7 +131,7 @@ async def test_missing_registry_topic_is_created_from_its_spec_and_an_unknown_on
     db, kafka, relay, new_uow, make_event, district
 ) -> None:
     events = topics.district_events("membership", district)  # a new district: nothing created yet
-    inbound = topics.district_inbound("membership", district)
+    inbound = topics.system_inbound("membership", district, "hr-1")
     stray = f"unionfed.x.{district}.unknown"
     for name in (events, inbound, stray):
         assert await _topic_state(kafka.bootstrap, name) == UNKNOWN_TOPIC

@@ -17,6 +17,8 @@ from membership_testkit import Service, start_service
 @pytest.fixture(scope="session")
 def membership_service(
     make_database: Callable[[str], str], kafka_bootstrap: str, kafka_idempotence: bool
-) -> Callable[[list[str]], contextlib.AbstractAsyncContextManager[Service]]:
-    """`async with membership_service([district, ...]) as svc:` the running service."""
-    return lambda districts: start_service(districts, make_database, kafka_bootstrap, kafka_idempotence)
+) -> Callable[..., contextlib.AbstractAsyncContextManager[Service]]:
+    """`async with membership_service([district, ...], **settings) as svc:` the running service."""
+    return lambda districts, **settings: start_service(
+        districts, make_database, kafka_bootstrap, kafka_idempotence, **settings
+    )

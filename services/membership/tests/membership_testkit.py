@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -115,6 +116,28 @@ class EventReader:
         return self.of(type_, **data)
 
 
+class CodeInbox(logging.Handler):
+    """Reads one-time codes where a developer reads them: the development sender's log lines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.codes: dict[str, str] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if hasattr(record, "code"):
+            self.codes[record.application_id] = record.code
+
+    def code_of(self, application_id: str) -> str:
+        return self.codes[application_id]
+
+    async def __aenter__(self) -> CodeInbox:
+        logging.getLogger("membership.sms").addHandler(self)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        logging.getLogger("membership.sms").removeHandler(self)
+
+
 @dataclass
 class Service:
     app: FastAPI
@@ -122,6 +145,23 @@ class Service:
     settings: MembershipSettings
     districts: list[str]
     events: EventReader
+    codes: CodeInbox
+
+    async def apply_and_verify(self, body: dict[str, Any]) -> httpx.Response:
+        """Self-service at a branch that approves on its own: apply, then type the code."""
+        applied = await self.client.post("/applications", json=body)
+        assert applied.status_code == 201 and applied.json()["status"] == "awaiting_verification", (
+            applied.text
+        )
+        application_id = applied.json()["application_id"]
+        code = self.codes.code_of(application_id)
+        return await self.client.post(f"/applications/{application_id}/verify", json={"code": code})
+
+    async def application(self, application_id: str) -> dict[str, Any]:
+        """The application as an officer sees it (real state, duplicates included)."""
+        r = await self.client.get(f"/applications/{application_id}", headers=self.admin)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
 
     def token(
         self, role: str, district: str | None = None, branch: str | None = None, *, subject: str = "test"
@@ -188,19 +228,14 @@ async def start_service(
     kafka_idempotence: bool,
     *,
     database_url: str | None = None,
+    **settings_overrides: Any,
 ) -> AsyncIterator[Service]:
-    """A running service with its districts created, and a reader of their events and replies
-    topics. By default on a database of its own; on `database_url` (e.g. seeded, the districts
-    there already) it creates no districts."""
-    names = [
-        name
-        for d in districts
-        for name in (
-            topics.district_events("membership", d),
-            topics.district_inbound("membership", d),
-            topics.district_replies("membership", d),
-        )
-    ]
+    """A running service with its districts created, and a reader of their events topics. By
+    default on a database of its own; on `database_url` (e.g. seeded, the districts there
+    already) it creates no districts. `settings_overrides` are MembershipSettings fields."""
+    names = [topics.district_events("membership", d) for d in districts]
+    # Every test talks from one address; the public limits are tested with their own settings.
+    settings_overrides.setdefault("public_limit_per_client", "10000/minute")
     # Before the service starts: its pattern subscription sees topics that exist at start-up
     # (new ones only at the next metadata refresh, minutes later).
     await ensure_topics(kafka_bootstrap, [TopicSpec(n) for n in names])
@@ -211,14 +246,15 @@ async def start_service(
         kafka_enable_idempotence=kafka_idempotence,
         outbox_poll_seconds=0.5,
         log_level="WARNING",
+        **settings_overrides,
     )
     app = build_app(settings)
-    reader = EventReader(kafka_bootstrap, [n for n in names if not n.endswith(".inbound")])
-    async with app.router.lifespan_context(app):
+    reader = EventReader(kafka_bootstrap, names)
+    async with app.router.lifespan_context(app), CodeInbox() as codes:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://membership", timeout=60) as client:
             await reader.start()
-            svc = Service(app, client, settings, districts, reader)
+            svc = Service(app, client, settings, districts, reader, codes)
             try:
                 for d in districts if database_url is None else []:
                     await svc.create_district(d)

@@ -142,11 +142,11 @@ async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
 
 
 async def _complete(engine: AsyncEngine, claim: context.IdempotencyClaim, held: list[Message]) -> None:
-    """Store the response the app gave. A 5xx before the command committed frees the key (the
-    client may retry); after it, the claim stays `committed` (a retry must not run it again)."""
+    """Store the response the app gave. A 5xx or 429 before the command committed frees the key
+    (the client may retry); after it, the claim stays `committed` (a retry must not run it again)."""
     start = next((m for m in held if m["type"] == "http.response.start"), None)
     status = start["status"] if start is not None else 500
-    if status >= 500:
+    if status >= 500 or status == 429:  # a retry must run for real (a 429 is not an answer to keep)
         if not claim.committed:
             await _release(engine, claim)
         return

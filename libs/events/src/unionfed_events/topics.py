@@ -2,15 +2,16 @@
 
 Layout (reasons in docs/architecture.md):
   unionfed.d.<district>.<domain>.events    a district's events of one domain, key = subject
-  unionfed.d.<district>.<domain>.inbound   requests from that district's branch systems
-  unionfed.d.<district>.<domain>.replies   answers to those requests, correlated by correlationid
+  unionfed.d.<district>.sys.<system>.<domain>.inbound   requests of one branch system
+  unionfed.d.<district>.sys.<system>.<domain>.replies   answers to them, correlated by correlationid
   unionfed.fed.<domain>.events             federation-level events (no single district)
   unionfed.dlq.<consumer-group>            dead letters of one consumer group
   unionfed.retry.<consumer-group>          dead letters replayed to that group alone
   unionfed.dlq-replays                     which dead letters were replayed, by whom, when (compacted)
 
-Everything a district owns starts with `unionfed.d.<district>.`, so one Kafka prefix ACL grants a
-district's branch systems exactly their district; each district topic scales on its own.
+Everything a district owns starts with `unionfed.d.<district>.`, and everything one branch system
+may read or write with `unionfed.d.<district>.sys.<system>.`: one Kafka prefixed ACL each grants
+exactly that; each district topic scales on its own.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 PREFIX = "unionfed"
 DOMAINS = ("membership", "assistance", "campaigns", "notifications")
 DISTRICT_CODE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
+SYSTEM_CODE = DISTRICT_CODE  # same alphabet: both are topic-name segments
 DEFAULT_PARTITIONS = 3
 
 
@@ -38,14 +40,6 @@ def _check_domain(domain: str) -> str:
 
 def district_events(domain: str, district: str) -> str:
     return f"{PREFIX}.d.{_check_district(district)}.{_check_domain(domain)}.events"
-
-
-def district_inbound(domain: str, district: str) -> str:
-    return f"{PREFIX}.d.{_check_district(district)}.{_check_domain(domain)}.inbound"
-
-
-def district_replies(domain: str, district: str) -> str:
-    return f"{PREFIX}.d.{_check_district(district)}.{_check_domain(domain)}.replies"
 
 
 def federation_events(domain: str) -> str:
@@ -67,7 +61,7 @@ DLQ_REPLAYS = f"{PREFIX}.dlq-replays"
 
 def district_template(domain: str, kind: str = "events") -> str:
     """A district topic with a `{district}` placeholder, for documents such as AsyncAPI."""
-    if kind not in ("events", "inbound", "replies"):
+    if kind != "events":
         raise ValueError(f"unknown district topic kind {kind!r}")
     return f"{PREFIX}.d.{{district}}.{_check_domain(domain)}.{kind}"
 
@@ -81,11 +75,6 @@ def events_pattern(domain: str) -> str:
     """Regex matching every events topic of a domain, district and federation level alike."""
     d = re.escape(_check_domain(domain))
     return rf"^{PREFIX}\.(d\.[a-z][a-z0-9-]*|fed)\.{d}\.events$"
-
-
-def inbound_pattern(domain: str) -> str:
-    d = re.escape(_check_domain(domain))
-    return rf"^{PREFIX}\.d\.[a-z][a-z0-9-]*\.{d}\.inbound$"
 
 
 def events_topic(domain: str, district: str | None) -> str:
@@ -115,8 +104,6 @@ def platform_topics(districts: list[str], consumer_groups: list[str] = ()) -> li
     for district in districts:
         for domain in DOMAINS:
             specs.append(TopicSpec(district_events(domain, district)))
-        specs.append(TopicSpec(district_inbound("membership", district), configs=PERSONAL_DATA_CONFIGS))
-        specs.append(TopicSpec(district_replies("membership", district)))
     specs.extend(_dead_letter_spec(dead_letter(g)) for g in consumer_groups)
     specs.extend(replay_topics(consumer_groups))
     return specs
@@ -150,15 +137,12 @@ def spec_for(name: str) -> TopicSpec | None:
     if parts[1] == "fed" and len(parts) == 4 and parts[2] in DOMAINS and parts[3] == "events":
         return TopicSpec(name)
     if parts[1] == "d" and len(parts) == 5 and DISTRICT_CODE.match(parts[2]) and parts[3] in DOMAINS:
-        return _district_spec(name, domain=parts[3], kind=parts[4])
-    return None
-
-
-def _district_spec(name: str, *, domain: str, kind: str) -> TopicSpec | None:
-    if kind == "events" or (domain, kind) == ("membership", "replies"):
-        return TopicSpec(name)
-    if (domain, kind) == ("membership", "inbound"):
-        return TopicSpec(name, configs=PERSONAL_DATA_CONFIGS)
+        return TopicSpec(name) if parts[4] == "events" else None
+    if parts[1] == "d" and len(parts) == 7 and parts[3] == "sys" and parts[5] == "membership":
+        system = parse_system(name)
+        if system is not None and DISTRICT_CODE.match(system[0]) and SYSTEM_CODE.match(system[1]):
+            specs = {s.name: s for s in system_topics("membership", *system)}
+            return specs.get(name)
     return None
 
 
@@ -166,3 +150,55 @@ def parse_district(topic: str) -> str | None:
     """The district a topic belongs to, or None for federation-level and DLQ topics."""
     parts = topic.split(".")
     return parts[2] if len(parts) >= 4 and parts[0] == PREFIX and parts[1] == "d" else None
+
+
+# Branch systems: each has its own request and answer topics under its own prefix, so a Kafka
+# prefixed ACL on `system_prefix(...)` lets it write its requests and read its answers only.
+
+
+def _check_system(system: str) -> str:
+    if not SYSTEM_CODE.match(system):
+        raise ValueError(f"invalid branch system id {system!r}: use 2-32 lowercase letters, digits or '-'")
+    return system
+
+
+def system_prefix(district: str, system: str) -> str:
+    """The prefix one branch system is granted (Kafka prefixed ACL)."""
+    return f"{PREFIX}.d.{_check_district(district)}.sys.{_check_system(system)}."
+
+
+def system_inbound(domain: str, district: str, system: str) -> str:
+    return f"{system_prefix(district, system)}{_check_domain(domain)}.inbound"
+
+
+def system_replies(domain: str, district: str, system: str) -> str:
+    return f"{system_prefix(district, system)}{_check_domain(domain)}.replies"
+
+
+def system_template(domain: str, kind: str) -> str:
+    """A branch-system topic with `{district}` and `{system}` placeholders (AsyncAPI)."""
+    if kind not in ("inbound", "replies"):
+        raise ValueError(f"unknown branch-system topic kind {kind!r}")
+    return f"{PREFIX}.d.{{district}}.sys.{{system}}.{_check_domain(domain)}.{kind}"
+
+
+def system_inbound_pattern(domain: str) -> str:
+    """Regex matching every branch system's inbound topic of a domain."""
+    d = re.escape(_check_domain(domain))
+    return rf"^{PREFIX}\.d\.[a-z][a-z0-9-]*\.sys\.[a-z][a-z0-9-]*\.{d}\.inbound$"
+
+
+def parse_system(topic: str) -> tuple[str, str] | None:
+    """(district, system) of a branch-system topic, or None for any other topic."""
+    parts = topic.split(".")
+    if len(parts) == 7 and parts[0] == PREFIX and parts[1] == "d" and parts[3] == "sys":
+        return parts[2], parts[4]
+    return None
+
+
+def system_topics(domain: str, district: str, system: str) -> list[TopicSpec]:
+    """The topics registering a branch system creates."""
+    return [
+        TopicSpec(system_inbound(domain, district, system), configs=PERSONAL_DATA_CONFIGS),
+        TopicSpec(system_replies(domain, district, system)),
+    ]

@@ -84,6 +84,7 @@ class ImportMembers:
 @dataclass(frozen=True)
 class RegisterFromBranchSystem:
     district: str  # of the inbound topic the request came on
+    system_id: str  # likewise: whose topic it was, not what the request claims
     request_id: str
     branch_id: str
     person: Person
@@ -119,3 +120,25 @@ class UpdateContact:
     phone: str | None = field(default=None, repr=False)
     employer: str | None = None
     employment_type: EmploymentType | None = None
+
+
+@dataclass(frozen=True)
+class VerifyApplication:
+    """The applicant types the one-time code sent to their phone."""
+
+    application_id: UUID
+    code: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RegisterBranchSystem:
+    system_id: str
+    district: str
+    name: str
+    branch_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SetBranchSystemBranches:
+    system_id: str
+    branch_ids: tuple[str, ...]

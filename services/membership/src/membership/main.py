@@ -5,18 +5,20 @@ from __future__ import annotations
 from fastapi import FastAPI
 from unionfed_chassis.app import ServiceDefinition, create_app
 from unionfed_chassis.consumer import EventConsumer
+from unionfed_chassis.rate_limit import install_rate_limits
 from unionfed_chassis.settings import ServiceSettings
 from unionfed_events import Event, topics
 from unionfed_events import membership as ev
 
 from membership.entrypoints.consumers import registration_consumer
 from membership.entrypoints.http import ROUTERS, install_domain_errors
+from membership.entrypoints.http._public import build_public_joining
 from membership.settings import MIGRATIONS, MembershipSettings
 
 _NOT_ON_EVENTS_TOPIC = (ev.MemberRegistrationRequested, ev.MemberRegistrationAnswered)
 PUBLISHES: list[type[Event] | tuple[type[Event], str]] = [
     *(e for e in ev.EVENTS if e not in _NOT_ON_EVENTS_TOPIC),
-    (ev.MemberRegistrationAnswered, topics.district_template("membership", "replies")),
+    (ev.MemberRegistrationAnswered, topics.system_template("membership", "replies")),
 ]
 
 
@@ -43,7 +45,9 @@ def build_app(settings: MembershipSettings) -> FastAPI:
     )
     app.state.vault = vault
     app.state.settings = settings
+    app.state.public_joining = build_public_joining(settings)
     install_domain_errors(app)
+    install_rate_limits(app)
     return app
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
+from unionfed_chassis.rate_limit import parse_limits
 from unionfed_chassis.settings import ServiceSettings
 
 from membership.domain.national_id import NationalIdVault
@@ -27,6 +29,32 @@ class MembershipSettings(ServiceSettings):
     seed_random: int = Field(7, description="Seed of the demo data generator (same seed, same data)")
     import_max_bytes: int = Field(20 * 1024 * 1024, description="Largest bulk-import file accepted")
 
+    code_sender: Literal["log", "none"] | None = Field(
+        None,
+        description="Sender of one-time codes: 'log' (development: the service log) or 'none' (auto-approving "
+        "branches then wait for an officer). Default: 'log' in development, else 'none'",
+    )
+    verification_code_ttl_seconds: int = Field(600, ge=60, description="How long a one-time code is valid")
+    verification_code_attempts: int = Field(
+        5, ge=1, description="Wrong codes allowed before a new application"
+    )
+    rate_limit_storage: str = Field(
+        "memory://", description="`limits` storage URI of the public rate limits (memory: this process only)"
+    )
+    public_limit_per_client: str = Field(
+        "20/minute;200/hour", description="Public requests per client address"
+    )
+    public_limit_per_person: str = Field("5/hour;20/day", description="Applications per national ID")
+
+    @field_validator("public_limit_per_client", "public_limit_per_person")
+    @classmethod
+    def _check_limits(cls, spec: str) -> str:
+        try:
+            parse_limits(spec)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit such as '10/minute;100/hour': {exc}") from None
+        return spec
+
     @model_validator(mode="after")
     def _check_national_id_key(self) -> MembershipSettings:
         try:
@@ -40,7 +68,16 @@ class MembershipSettings(ServiceSettings):
                 "NATIONAL_ID_KEY must be set to a random secret (64 hex digits, e.g. `openssl rand -hex 32`) "
                 "unless ENVIRONMENT=development"
             )
+        if not self.is_development and self.code_sender == "log":
+            raise ValueError(
+                "CODE_SENDER=log writes one-time codes into the log: ENVIRONMENT=development only"
+            )
         return self
+
+    def code_sender_kind(self) -> str:
+        if self.code_sender is not None:
+            return self.code_sender
+        return "log" if self.is_development else "none"
 
     def vault(self) -> NationalIdVault:
         return NationalIdVault(bytes.fromhex(self.national_id_key))

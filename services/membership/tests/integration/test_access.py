@@ -40,6 +40,7 @@ EXPECTED: dict[str, set[Role]] = {
     "GET /branches/{branch_id}": EVERY_ROLE,
     "POST /branches/{branch_id}/close": {ADMIN, DISTRICT},
     "GET /applications": EVERY_ROLE,
+    "GET /applications/{application_id}": EVERY_ROLE,
     "POST /applications/{application_id}/approve": OFFICERS,
     "POST /applications/{application_id}/reject": OFFICERS,
     "POST /branches/{branch_id}/members": OFFICERS,
@@ -55,6 +56,10 @@ EXPECTED: dict[str, set[Role]] = {
     "PATCH /members/{member_id}/contact": OFFICERS,
     "GET /stats/coverage": EVERY_ROLE,
     "GET /stats/monthly": EVERY_ROLE,
+    "POST /branch-systems": {ADMIN, DISTRICT},
+    "GET /branch-systems": EVERY_ROLE,
+    "GET /branch-systems/{system_id}": EVERY_ROLE,
+    "PUT /branch-systems/{system_id}/branches": {ADMIN, DISTRICT},
 }
 
 
@@ -266,11 +271,18 @@ async def test_who_did_it_is_in_the_events_and_in_the_history(svc: Service, unit
 async def test_a_branch_systems_registration_is_recorded_as_the_branch_systems(
     svc: Service, units: dict[str, str]
 ) -> None:
-    """The consumer acts as the branch system that sent the request (source + district)."""
+    """The consumer acts as the registered branch system whose topic the request came on."""
     from aiokafka import AIOKafkaProducer
-    from unionfed_events import Envelope, topics
+    from membership_testkit import EventReader
+    from unionfed_events import Envelope
     from unionfed_events import membership as ev
 
+    system_id = f"acme-{uuid.uuid4().hex[:6]}"
+    body = {"system_id": system_id, "district": EAST, "name": "ACME HR", "branch_ids": [units["a"]]}
+    registered = await svc.client.post("/branch-systems", json=body, headers=svc.admin)
+    assert registered.status_code == 201, registered.text
+    replies = EventReader(svc.settings.kafka_bootstrap_servers, [registered.json()["replies_topic"]])
+    await replies.start()
     request = ev.MemberRegistrationRequested(
         request_id=f"req-{uuid.uuid4().hex[:12]}",
         branch_id=units["a"],
@@ -288,17 +300,17 @@ async def test_a_branch_systems_registration_is_recorded_as_the_branch_systems(
     await producer.start()
     try:
         await producer.send_and_wait(
-            topics.district_inbound("membership", EAST),
-            envelope.data,
-            key=envelope.key,
-            headers=envelope.headers(),
+            registered.json()["inbound_topic"], envelope.data, key=envelope.key, headers=envelope.headers()
         )
     finally:
         await producer.stop()
-    (answer,) = await svc.events.wait("MemberRegistrationAnswered", within=60, request_id=request.request_id)
+    try:
+        (answer,) = await replies.wait("MemberRegistrationAnswered", within=90, request_id=request.request_id)
+    finally:
+        await replies.stop()
     assert answer.data["outcome"] == "accepted", answer.data
     (joined,) = await svc.events.wait("MemberJoined", member_id=answer.data["member_id"])
-    expected = (f"{EAST}:/branch-system/acme", "branch_system")
+    expected = (f"{EAST}:{system_id}", "branch_system")
     for record in (answer, joined):
         assert (record.headers["ce_actor"], record.headers["ce_actorrole"]) == expected
     history = (await svc.client.get(f"/members/{answer.data['member_id']}/history", headers=svc.admin)).json()

@@ -36,9 +36,10 @@ async def join(svc: Service, branch_id: str, n: int, employment_type: str = "reg
         "employer": "上海锦程物流有限公司",
         "employment_type": employment_type,
     }
-    r = await svc.client.post("/applications", json=body)
-    assert r.status_code == 201, r.text
-    member = await svc.client.get(f"/members/{r.json()['member_id']}", headers=svc.admin)
+    r = await svc.apply_and_verify(body)
+    assert r.status_code == 200, r.text
+    member_id = (await svc.application(r.json()["application_id"]))["member_id"]
+    member = await svc.client.get(f"/members/{member_id}", headers=svc.admin)
     return dict(member.json())
 
 

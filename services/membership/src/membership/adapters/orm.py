@@ -115,14 +115,47 @@ applications = sa.Table(
     sa.Column("decided_on", sa.Date),
     sa.Column("reject_reason", sa.Text),
     sa.Column("member_id", UUID(as_uuid=True)),
+    # The member or application this one repeats: the public answer hides it, officers see it.
+    sa.Column("duplicate_of", UUID(as_uuid=True)),
+    sa.Column("duplicate_reason", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     sa.Index("applications_branch_status", "branch_id", "status"),
     sa.Index(
         "applications_one_pending",
         "national_id_hash",
         unique=True,
-        postgresql_where=sa.text("status = 'pending'"),
+        postgresql_where=sa.text("status = 'pending' AND duplicate_of IS NULL"),
     ),
+)
+
+verification_codes = sa.Table(
+    "verification_codes",
+    metadata,
+    sa.Column(
+        "application_id", UUID(as_uuid=True), sa.ForeignKey("applications.application_id"), primary_key=True
+    ),
+    sa.Column(
+        "code_hash", sa.Text, nullable=False
+    ),  # keyed HMAC: a 6-digit code is too small to hash plainly
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("attempts_left", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+)
+
+branch_systems = sa.Table(
+    "branch_systems",
+    metadata,
+    sa.Column("system_id", sa.Text, primary_key=True),
+    sa.Column("district", sa.Text, sa.ForeignKey("districts.code"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+)
+
+branch_system_branches = sa.Table(
+    "branch_system_branches",
+    metadata,
+    sa.Column("system_id", sa.Text, sa.ForeignKey("branch_systems.system_id"), primary_key=True),
+    sa.Column("branch_id", sa.Text, sa.ForeignKey("branches.branch_id"), primary_key=True),
 )
 
 imports = sa.Table(
@@ -146,6 +179,7 @@ imports = sa.Table(
 registration_requests = sa.Table(
     "registration_requests",
     metadata,
+    sa.Column("system_id", sa.Text, primary_key=True),  # '' for requests of the old district topics
     sa.Column("branch_id", sa.Text, primary_key=True),
     sa.Column("request_id", sa.Text, primary_key=True),
     sa.Column("district", sa.Text, nullable=False),

@@ -96,6 +96,8 @@ def application_from_row(row: Any) -> Application:
         status=ApplicationStatus(row.status),
         decided_on=row.decided_on,
         reject_reason=row.reject_reason,
+        duplicate_of=row.duplicate_of,
+        duplicate_reason=row.duplicate_reason,
     )
 
 
@@ -303,7 +305,8 @@ class Repository:
     # applications
 
     async def add_application(self, app: Application, district: str, secrets: Secrets) -> bool:
-        """False when this person already has a pending application (partial unique index)."""
+        """False when this is a person's second pending application not marked as a duplicate
+        (partial unique index); nothing is inserted then."""
         result = await self.session.execute(
             pg_insert(applications)
             .values(
@@ -322,9 +325,12 @@ class Repository:
                 status=app.status.value,
                 decided_on=app.decided_on,
                 member_id=None,
+                duplicate_of=app.duplicate_of,
+                duplicate_reason=app.duplicate_reason,
             )
             .on_conflict_do_nothing(
-                index_elements=["national_id_hash"], index_where=sa.text("status = 'pending'")
+                index_elements=["national_id_hash"],
+                index_where=sa.text("status = 'pending' AND duplicate_of IS NULL"),
             )
             .returning(applications.c.application_id)
         )
@@ -335,6 +341,23 @@ class Repository:
         if for_update:
             query = query.with_for_update()
         return (await self.session.execute(query)).first()
+
+    async def pending_application_id(self, nid_hash: str) -> UUID | None:
+        """The person's pending application that is not itself a duplicate, if any."""
+        query = sa.select(applications.c.application_id).where(
+            applications.c.national_id_hash == nid_hash,
+            applications.c.status == "pending",
+            applications.c.duplicate_of.is_(None),
+        )
+        return (await self.session.execute(query)).scalar()
+
+    async def active_member_id(self, nid_hash: str) -> tuple[UUID, str] | None:
+        """(member id, card number) of the person's pending or active membership, if any."""
+        query = sa.select(members.c.member_id, members.c.card_number).where(
+            members.c.national_id_hash == nid_hash, members.c.status.in_(("pending", "active"))
+        )
+        row = (await self.session.execute(query)).first()
+        return (row.member_id, row.card_number) if row else None
 
     async def pending_applications_of(self, branch_id: str) -> list[Any]:
         query = (
@@ -352,6 +375,8 @@ class Repository:
             "decided_on": app.decided_on,
             "reject_reason": app.reject_reason,
             "member_id": member_id,
+            "duplicate_of": app.duplicate_of,
+            "duplicate_reason": app.duplicate_reason,
         }
         if branch is not None:
             values |= {"branch_id": branch.branch_id, "district": branch.district}
@@ -385,8 +410,9 @@ class Repository:
             sa.update(imports).where(imports.c.import_id == import_id).values(**values)
         )
 
-    async def get_registration(self, branch_id: str, request_id: str) -> Any | None:
+    async def get_registration(self, system_id: str, branch_id: str, request_id: str) -> Any | None:
         query = sa.select(registration_requests).where(
+            registration_requests.c.system_id == system_id,
             registration_requests.c.branch_id == branch_id,
             registration_requests.c.request_id == request_id,
         )

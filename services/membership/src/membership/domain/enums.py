@@ -61,6 +61,7 @@ class JoinChannel(StrEnum):
 
 
 class ApplicationStatus(StrEnum):
+    AWAITING_VERIFICATION = "awaiting_verification"  # auto-approval waits for the phone's code
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"

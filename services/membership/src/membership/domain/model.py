@@ -177,7 +177,8 @@ class Member:
 
 @dataclass
 class Application:
-    """A self-service request to join, waiting for the branch to decide."""
+    """A self-service request to join: waits for the phone's code (auto-approving branches),
+    then for an officer unless the branch approves on its own."""
 
     application_id: UUID
     branch_id: str
@@ -190,6 +191,19 @@ class Application:
     status: ApplicationStatus = ApplicationStatus.PENDING
     decided_on: date | None = None
     reject_reason: str | None = None
+    duplicate_of: UUID | None = None  # the member or application this one repeats (officers only)
+    duplicate_reason: str | None = None
+
+    def mark_duplicate(self, of: UUID, reason: str) -> None:
+        self.duplicate_of, self.duplicate_reason = of, reason
+
+    def phone_verified(self, on: date, *, approve: bool) -> None:
+        """The applicant proved the phone: approved at once, or left to an officer."""
+        if self.status is not ApplicationStatus.AWAITING_VERIFICATION:
+            raise InvalidTransition(f"the application is {self.status}, not waiting for a code")
+        self.status = ApplicationStatus.PENDING
+        if approve:
+            self.approve(on)
 
     def approve(self, on: date) -> None:
         self._decide(ApplicationStatus.APPROVED, on)

@@ -1,4 +1,4 @@
-"""Kafka consumers: branch systems' registration requests on every district's inbound topic."""
+"""Kafka consumers: branch systems' registration requests, each on its own system's inbound topic."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ REGISTRATIONS_GROUP = "membership-registrations"
 
 
 def registration_consumer(vault: NationalIdVault, source: str) -> EventConsumer:
-    """Answers each MemberRegistrationRequested on its district's replies topic. A request the
-    domain refuses gets a `rejected` answer naming the field; it is not a dead letter."""
+    """Answers each MemberRegistrationRequested on the replies topic of the system that sent it.
+    Who sent it is the topic it came on (only that system may write there, by ACL), never a
+    field of the request. A request the domain refuses, such as one for a branch the system is
+    not registered for, gets a `rejected` answer naming the field; it is not a dead letter."""
 
     async def on_requests(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
         for delivery in deliveries:
@@ -30,7 +32,7 @@ def registration_consumer(vault: NationalIdVault, source: str) -> EventConsumer:
     return EventConsumer(
         REGISTRATIONS_GROUP,
         {ev.MemberRegistrationRequested: on_requests},
-        pattern=topics.inbound_pattern("membership"),
+        pattern=topics.system_inbound_pattern("membership"),
         domain="membership",
         source=source,
     )
@@ -38,22 +40,25 @@ def registration_consumer(vault: NationalIdVault, source: str) -> EventConsumer:
 
 async def _answer(uow: UnitOfWork, vault: NationalIdVault, delivery: Delivery) -> None:
     request: ev.MemberRegistrationRequested = delivery.event
-    district = topics.parse_district(delivery.record.topic)
-    if district is None:  # the pattern only matches district topics; defensive
+    sender = topics.parse_system(delivery.record.topic)
+    if sender is None:  # the pattern only matches branch-system topics; defensive
         return
+    district, system_id = sender
     person = cmds.Person(
         request.name, request.national_id, request.phone, request.employer, request.employment_type.value
     )
     cmd = cmds.RegisterFromBranchSystem(
-        district, request.request_id, request.branch_id, person, request.joined_on
+        district, system_id, request.request_id, request.branch_id, person, request.joined_on
     )
-    # Audit: what this request changes was done by the branch system that sent it.
-    with acting_as(branch_system(district, delivery.envelope.source)):
+    # Audit: what this request changes was done by the branch system whose topic it came on.
+    with acting_as(branch_system(district, system_id)):
         answer = await handlers.register_from_branch_system(uow, cmd, vault, delivery.envelope)
         # Never the request itself in the log: it carries the full ID and phone number.
-        log.info("registration %s from %s: %s", request.request_id, district, answer.outcome.value)
+        log.info(
+            "registration %s from %s/%s: %s", request.request_id, district, system_id, answer.outcome.value
+        )
         uow.send_to(
-            topics.district_replies("membership", district),
+            topics.system_replies("membership", district, system_id),
             answer,
             district=district,
             branch=request.branch_id if answer.outcome is not ev.RegistrationOutcome.REJECTED else None,
@@ -61,7 +66,7 @@ async def _answer(uow: UnitOfWork, vault: NationalIdVault, delivery: Delivery) -
         )
 
 
-def branch_system(district: str, source: str) -> Actor:
-    """The actor of a branch system's request: its CloudEvents source, qualified by the district
-    whose inbound topic (ACL-restricted) it wrote to."""
-    return Actor(f"{district}:{source}", "branch_system")
+def branch_system(district: str, system_id: str) -> Actor:
+    """The actor of a branch system's request: the registered system whose inbound topic (only
+    it may write there, by ACL) the request came on, not the `source` the request claims."""
+    return Actor(f"{district}:{system_id}", "branch_system")

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 from unionfed_chassis.inputs import Comment, DistrictCode, Name, Reason, ShortText, Slug
+from unionfed_events import topics
 
 from membership.domain.enums import (
     ApplicationStatus,
@@ -99,11 +100,27 @@ class MemberCreate(PersonCreate):
 
 
 class ApplicationReceipt(Public):
+    """The same for everyone: it never says whether the person is already a member."""
+
     application_id: UUID
     branch_id: str
-    status: ApplicationStatus
-    member_id: UUID | None = None
-    card_number: str | None = None
+    status: ApplicationStatus = Field(
+        description="`awaiting_verification`: type the code sent to the phone; `pending`: the branch decides"
+    )
+    code_sent_to: str | None = Field(None, description="Masked phone the one-time code went to")
+
+
+class VerificationCreate(BaseModel):
+    code: str = Field(pattern=r"^[0-9]{6}$", description="The 6-digit code sent to the phone")
+
+
+class VerificationReceipt(Public):
+    """The same for everyone who typed the right code (see docs/architecture.md, public joining)."""
+
+    application_id: UUID
+    branch_id: str
+    verified: bool = True
+    message: str = "Thank you: your phone is confirmed. Your branch sends your membership details."
 
 
 class ApplicationPublic(Public):
@@ -120,6 +137,10 @@ class ApplicationPublic(Public):
     decided_on: date | None = None
     reject_reason: str | None = None
     member_id: UUID | None = None
+    duplicate_of: UUID | None = Field(
+        None, description="The member or earlier application this one repeats (officers only)"
+    )
+    duplicate_reason: str | None = None
 
 
 class ApplicationReject(BaseModel):
@@ -228,3 +249,34 @@ class MonthPublic(Public):
     month: str = Field(examples=["2026-03"])
     joins: int
     leaves: int
+
+
+SYSTEM_ID_PATTERN = topics.SYSTEM_CODE.pattern
+
+
+class BranchSystemCreate(BaseModel):
+    system_id: str = Field(
+        pattern=SYSTEM_ID_PATTERN,
+        max_length=32,
+        examples=["hengtong-hr"],
+        description="Segment of its topic names",
+    )
+    district: DistrictCode
+    name: Name = Field(examples=["恒通物流 HR 系统"])
+    branch_ids: list[Slug] = Field(
+        min_length=1, max_length=1000, description="Branches it registers members into"
+    )
+
+
+class BranchSystemBranches(BaseModel):
+    branch_ids: list[Slug] = Field(min_length=1, max_length=1000)
+
+
+class BranchSystemPublic(Public):
+    system_id: str
+    district: str
+    name: str
+    branch_ids: list[str]
+    inbound_topic: str = Field(description="Where it publishes MemberRegistrationRequested")
+    replies_topic: str = Field(description="Where it reads MemberRegistrationAnswered")
+    acl_prefix: str = Field(description="Kafka prefixed ACL granting exactly these topics")

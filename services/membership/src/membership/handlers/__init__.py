@@ -9,14 +9,18 @@ history rows carry `uow.actor` (set by the route's access check or the consumer)
 """
 
 from membership.handlers._shared import Scope, ValidPerson, federation_wide, member_joined, validate_person
+from membership.handlers.branch_systems import register_branch_system, set_branch_system_branches
 from membership.handlers.imports import ImportResult, import_members, import_result
 from membership.handlers.joining import (
     ApplicationOutcome,
+    Submitted,
+    Verified,
     approve_application,
     register_from_branch_system,
     register_member,
     reject_application,
     submit_application,
+    verify_application,
 )
 from membership.handlers.lifecycle import member_leaves, reinstate_member, transfer_member, update_contact
 from membership.handlers.organisation import BranchClosure, close_branch, create_district, establish_branch
@@ -26,7 +30,9 @@ __all__ = [
     "BranchClosure",
     "ImportResult",
     "Scope",
+    "Submitted",
     "ValidPerson",
+    "Verified",
     "approve_application",
     "close_branch",
     "create_district",
@@ -36,12 +42,15 @@ __all__ = [
     "import_result",
     "member_joined",
     "member_leaves",
+    "register_branch_system",
     "register_from_branch_system",
     "register_member",
     "reinstate_member",
     "reject_application",
+    "set_branch_system_branches",
     "submit_application",
     "transfer_member",
     "update_contact",
     "validate_person",
+    "verify_application",
 ]

@@ -1,18 +1,22 @@
-"""Routes of joining one person: self-service applications, officers' decisions and direct registration."""
+"""Routes of joining one person: self-service applications (public, rate-limited, with a one-time
+code), officers' decisions and direct registration."""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter
 from unionfed_chassis.auth import Principal
 from unionfed_chassis.http import Public, UowDep
+from unionfed_chassis.rate_limit import RATE_LIMITED_RESPONSE
 
 from membership import commands as cmds
 from membership import handlers
 from membership.adapters import queries
 from membership.domain.enums import ApplicationStatus
+from membership.domain.errors import DomainError, NotFound
 from membership.entrypoints import schemas as s
 from membership.entrypoints.http._common import (
     BranchFilter,
@@ -24,27 +28,72 @@ from membership.entrypoints.http._common import (
     page_of,
     scoped,
 )
+from membership.entrypoints.http._public import PublicJoining, PublicJoiningDep
 from membership.entrypoints.http.access import READ, WRITE, Allow
 
 ApplicationsWriter = Annotated[Principal, Allow("applications", WRITE)]
 
+log = logging.getLogger("membership.joining")
 router = APIRouter(tags=["joining"])
 
 
-@router.post("/applications", status_code=201, response_model=s.ApplicationReceipt, dependencies=[Public])
-async def submit_application(body: s.ApplicationCreate, uow: UowDep, vault: VaultDep) -> Any:
-    """Self-service application to join a branch (public). Auto-approved if the branch says so."""
+@router.post(
+    "/applications",
+    status_code=201,
+    response_model=s.ApplicationReceipt,
+    dependencies=[Public],
+    responses=RATE_LIMITED_RESPONSE,
+)
+async def submit_application(
+    body: s.ApplicationCreate, uow: UowDep, vault: VaultDep, public: PublicJoiningDep
+) -> Any:
+    """Self-service application to join a branch (public). The answer is the same whether or not
+    the person is already a member; a branch that approves on its own first sends a code to the phone."""
+    await public.limit_person(body.national_id, body.phone)
     cmd = cmds.SubmitApplication(body.branch_id, _person(body))
-    outcome = await handlers.submit_application(uow, cmd, vault)
+    submitted = await handlers.submit_application(uow, cmd, vault, public.codes)
     await uow.commit()
-    member = outcome.member
+    application = submitted.application
+    if submitted.code is not None:
+        await _send_code(public, submitted)
     return s.ApplicationReceipt(
-        application_id=outcome.application.application_id,
-        branch_id=outcome.application.branch_id,
-        status=outcome.application.status,
-        member_id=member.member_id if member else None,
-        card_number=member.card_number if member else None,
+        application_id=application.application_id,
+        branch_id=application.branch_id,
+        status=application.status,
+        code_sent_to=application.phone_masked if submitted.code is not None else None,
     )
+
+
+async def _send_code(public: PublicJoining, submitted: handlers.Submitted) -> None:
+    assert public.sender is not None and public.codes is not None and submitted.code is not None
+    minutes = int(public.codes.ttl.total_seconds() // 60)
+    try:
+        await public.sender.send_code(
+            submitted.phone, submitted.code, submitted.application.application_id, minutes
+        )
+    except Exception:  # the applicant sees no code and applies again; the answer stays the same
+        log.exception("could not send the code of application %s", submitted.application.application_id)
+
+
+@router.post(
+    "/applications/{application_id}/verify",
+    response_model=s.VerificationReceipt,
+    dependencies=[Public],
+    responses=RATE_LIMITED_RESPONSE,
+)
+async def verify_application(
+    application_id: UUID, body: s.VerificationCreate, uow: UowDep, vault: VaultDep, public: PublicJoiningDep
+) -> Any:
+    """Confirm the phone with the one-time code (public). A wrong code uses up one attempt."""
+    if public.codes is None:
+        raise DomainError("this service sends no codes; the branch decides on applications", field="code")
+    verified = await handlers.verify_application(
+        uow, cmds.VerifyApplication(application_id, body.code), vault, public.codes
+    )
+    await uow.commit()  # a wrong attempt is counted too
+    if verified.error is not None:
+        raise verified.error
+    return s.VerificationReceipt(application_id=application_id, branch_id=verified.application.branch_id)
 
 
 @router.get("/applications", response_model=s.Page[s.ApplicationPublic])
@@ -63,6 +112,18 @@ async def list_applications(
         uow.session, page, page_size, district=district, branch_id=branch_id, status=status
     )
     return page_of(result, s.ApplicationPublic, page, page_size)
+
+
+@router.get("/applications/{application_id}", response_model=s.ApplicationPublic)
+async def get_application(
+    application_id: UUID, uow: UowDep, principal: Annotated[Principal, Allow("applications", READ)]
+) -> Any:
+    """One application as it really stands, e.g. `duplicate_of` a member (never shown to the public)."""
+    row = await queries.get_application(uow.session, application_id)
+    if row is None:
+        raise NotFound(f"application {application_id}")
+    principal.check(row.district, row.branch_id)
+    return row
 
 
 @router.post("/applications/{application_id}/approve", response_model=s.MemberPublic)
