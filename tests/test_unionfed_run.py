@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from unionfed_devstack._util import port_owner
-from unionfed_devstack.chaos.load import registration_request
+from unionfed_devstack.chaos.load import SYSTEM, registration_request
 from unionfed_devstack.chaos.oracle import read_topic
 from unionfed_devstack.services import SERVICES
 from unionfed_events import topics
@@ -141,6 +141,20 @@ def _wait_for_text(log: Path, proc: subprocess.Popen[bytes], text: str, timeout:
     assert _wait_for(seen, timeout), log.read_text()
 
 
+def _post(url: str, body: dict[str, object], token: str) -> tuple[int, dict[str, object]]:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
 def _register_through_kafka_after_restart(kafka: str, membership: str, token: str) -> None:
     """The broker came back empty: a branch system's request is still consumed and answered."""
     from aiokafka import AIOKafkaProducer
@@ -148,6 +162,9 @@ def _register_through_kafka_after_restart(kafka: str, membership: str, token: st
     status, body = _get(f"{membership}/branches?district=huangpu&page_size=1", token)
     assert status == 200 and body["items"], body
     branch_id = body["items"][0]["branch_id"]
+    system = {"system_id": SYSTEM, "district": "huangpu", "name": "恒通 HR", "branch_ids": [branch_id]}
+    status, body = _post(f"{membership}/branch-systems", system, token)
+    assert status == 201, body
     record = registration_request("huangpu", branch_id, "after-broker-restart", 4242, "上海恒通物流有限公司")
 
     async def send_and_read() -> bool:
@@ -158,7 +175,7 @@ def _register_through_kafka_after_restart(kafka: str, membership: str, token: st
         finally:
             await producer.stop()
         deadline = time.monotonic() + 90
-        replies = topics.district_replies("membership", "huangpu")
+        replies = topics.system_replies("membership", "huangpu", SYSTEM)
         while time.monotonic() < deadline:
             answered = await read_topic(kafka, replies, "after-broker-restart", idle=2)
             if answered.by_key:

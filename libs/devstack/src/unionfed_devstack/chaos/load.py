@@ -20,6 +20,7 @@ from unionfed_events import membership as ev
 from .identities import marker, national_id, phone
 
 BRANCH_SYSTEM_SOURCE = "/branch-system/chaos"
+SYSTEM = "chaos-sys"  # the branch system the load speaks for, registered for every chaos branch
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def registration_request(
         request, source=BRANCH_SYSTEM_SOURCE, district=district, correlationid=f"chaos-{request_id}"
     )
     return OutgoingRecord(
-        topics.district_inbound("membership", district),
+        topics.system_inbound("membership", district, SYSTEM),
         envelope.key,
         envelope.data,
         envelope.headers(),

@@ -22,6 +22,7 @@ from ..postgres import ensure_database
 from ..runner import ServiceProcess, Supervisor, revive_broker, service_env
 from ..services import SERVICES, ServiceSpec, consumer_groups
 from ..stack import DevStack
+from .load import SYSTEM
 
 DISTRICT = "chaos"
 MEMBERSHIP = next(s for s in SERVICES if s.name == "membership")
@@ -92,7 +93,10 @@ class ChaosPlatform:
         self.stack.stop()
 
     def env(self, spec: ServiceSpec) -> dict[str, str]:
-        return {**service_env(self.stack, spec), "LOG_LEVEL": "WARNING"}
+        # A short metadata age: the registration consumer finds the branch system's new inbound
+        # topic within seconds instead of the production default's 30.
+        env = service_env(self.stack, spec)
+        return {**env, "LOG_LEVEL": "WARNING", "KAFKA_METADATA_MAX_AGE_MS": "3000"}
 
     @property
     def url(self) -> str:
@@ -129,6 +133,10 @@ class ChaosPlatform:
                 if r.status_code != 201 and (await client.get(f"/branches/chaos-b{n}")).status_code != 200:
                     raise RuntimeError(f"could not create branch chaos-b{n}: {r.status_code} {r.text}")
                 ids.append(f"chaos-b{n}")
+            system = {"system_id": SYSTEM, "district": DISTRICT, "name": "混沌测试系统", "branch_ids": ids}
+            r = await client.post("/branch-systems", json=system)
+            if r.status_code != 201 and (await client.get(f"/branch-systems/{SYSTEM}")).status_code != 200:
+                raise RuntimeError(f"could not register branch system {SYSTEM}: {r.status_code} {r.text}")
         return ids
 
     # -- what scenarios do -------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 
 from unionfed_events import topics
 
-from .load import HttpLoad, HttpWrite, KafkaInput, KafkaLoad, http_inputs, kafka_inputs
+from .load import SYSTEM, HttpLoad, HttpWrite, KafkaInput, KafkaLoad, http_inputs, kafka_inputs
 from .oracle import read_topic, wait_for_members
 from .platform import DISTRICT, ChaosPlatform
 from .poison import DEAD_LETTERED, poison_inputs
@@ -223,7 +223,7 @@ async def broker_restart(platform: ChaosPlatform, scale: Scale, rng: random.Rand
     row = await judge(platform, row, after, during, http, scale.idle_timeout, end_of_load=end)
     row.recover_seconds = recovered
     lost_replies = await read_topic(
-        platform.bootstrap, topics.district_replies("membership", DISTRICT), f"chaos-{scenario}a-"
+        platform.bootstrap, topics.system_replies("membership", DISTRICT, SYSTEM), f"chaos-{scenario}a-"
     )
     row.notes.append(f"{pending} outbox rows were waiting for the new broker")
     row.notes.append(

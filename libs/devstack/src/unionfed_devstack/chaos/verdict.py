@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from unionfed_events import topics
 
-from .load import HttpLoad, HttpWrite, KafkaInput
+from .load import SYSTEM, HttpLoad, HttpWrite, KafkaInput
 from .oracle import TopicRecords, distinct_extra, read_topic, read_until_complete, wait_for_members
 from .platform import DISTRICT, ChaosPlatform
 
@@ -113,7 +113,7 @@ async def _check_answers(
     if not k_in:
         return
     prefix = k_in[0].request_id.rsplit("-k", 1)[0] + "-k"
-    replies_topic = topics.district_replies("membership", DISTRICT)
+    replies_topic = topics.system_replies("membership", DISTRICT, SYSTEM)
     replies = await read_until_complete(
         platform.bootstrap, replies_topic, prefix, {i.request_id for i in k_in}, idle_timeout=idle_timeout
     )
