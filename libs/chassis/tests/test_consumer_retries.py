@@ -71,7 +71,7 @@ async def test_transient_failure_holds_one_partition_then_dead_letters_it_once(
     h = {k: v.decode() for k, v in letters[0].headers}
     assert h["dlq_reason"].startswith("transient_exhausted"), h["dlq_reason"]
     assert (h["ce_id"], h["dlq_topic"], h["dlq_partition"]) == (stuck.id, topic, "0")
-    assert int(h["dlq_attempts"]) >= 3
+    assert int(h["dlq_attempts"]) >= 2, "retried before it was dead-lettered"
     assert stuck.id not in await _applied(db, group)
     assert consumer.health() == "ok"
     assert is_ready(await runtime.readiness())

@@ -90,6 +90,8 @@ async def read_topic(
         if not partitions:
             await consumer.topics()  # metadata refresh
             partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:  # not created yet (e.g. the relay re-creates it after a broker restart)
+            return out
         consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
         await consumer.seek_to_beginning()
         loop = asyncio.get_running_loop()
