@@ -27,7 +27,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +59,7 @@ from .topic_admin import (
 )
 
 log = logging.getLogger("unionfed.relay")
+Row = Mapping[str, Any]  # an outbox row: asyncpg.Record from the fetch, or a dict of the same columns
 
 BACKLOG_EVERY_SECONDS = 5.0
 DEFAULT_MAX_REQUEST_SIZE = 1048576  # aiokafka's default, for a producer that does not say
@@ -104,14 +105,14 @@ class PartitionBatch:
     topic: str
     partition: int
     builder: BatchBuilder
-    rows: list[asyncpg.Record] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
 
 
 @dataclass
 class InFlight:
     ids: list[int] = field(default_factory=list)  # every row sent or refused: the next fetch skips them
     sent: list[tuple[PartitionBatch, Awaitable[Any]]] = field(default_factory=list)  # batch, delivery
-    refused: dict[int, tuple[asyncpg.Record, str]] = field(default_factory=dict)  # id -> (row, reason)
+    refused: dict[int, tuple[Row, str]] = field(default_factory=dict)  # id -> (row, reason)
     interrupted: Exception | None = None  # a transient error stopped the sending part-way
 
 
@@ -205,7 +206,7 @@ class OutboxRelay:
                 await self._settle(deleter, in_flight)
                 in_flight = None
             if rows:
-                in_flight = await self._send(rows)
+                in_flight = await self.send_rows(rows)
                 if time.monotonic() - self._backlog_counted > BACKLOG_EVERY_SECONDS:
                     await self._count_backlog(conn)  # keeps the gauges honest while draining
                 continue
@@ -223,9 +224,10 @@ class OutboxRelay:
         self._backlog_counted = time.monotonic()
         return int(backlog)
 
-    async def _send(self, rows: list[asyncpg.Record]) -> InFlight:
-        """Group the rows into one record batch per partition (id order kept) and hand the
-        batches to the producer; delivery then overlaps with the next fetch."""
+    async def send_rows(self, rows: Sequence[Row]) -> InFlight:
+        """Group outbox rows (oldest first) into one record batch per partition, id order kept,
+        and hand the batches to the producer; delivery then overlaps with the next fetch. Rows
+        missing from the answer's `ids` did not fit their partition's batch: send them next."""
         in_flight = InFlight()
         refused_topics = await self._refused_topics({row["topic"] for row in rows})
         batches: dict[tuple[str, int], PartitionBatch] = {}
@@ -261,7 +263,7 @@ class OutboxRelay:
         return in_flight
 
     def _add(
-        self, batches: dict[tuple[str, int], PartitionBatch], tp: tuple[str, int], row: asyncpg.Record
+        self, batches: dict[tuple[str, int], PartitionBatch], tp: tuple[str, int], row: Row
     ) -> str | None:
         """Append the row's record to its partition's batch: None when it is in, _FULL when the
         batch has no room left, or why the record can never be sent."""
@@ -328,7 +330,7 @@ class OutboxRelay:
         Any other failure raises TransientSendError after that, and the relay starts over from
         the oldest row still in the outbox."""
         results = await asyncio.gather(*(delivery for _, delivery in in_flight.sent), return_exceptions=True)
-        acked: list[asyncpg.Record] = []
+        acked: list[Row] = []
         refused = dict(in_flight.refused)
         transient: BaseException | None = in_flight.interrupted
         for (batch, _), result in zip(in_flight.sent, results, strict=True):
@@ -355,9 +357,7 @@ class OutboxRelay:
             raise TransientSendError(f"send failed: {type(transient).__name__}: {transient}") from transient
         self._backoff = FIRST_BACKOFF_SECONDS
 
-    async def _park(
-        self, deleter: asyncpg.Connection, refused: dict[int, tuple[asyncpg.Record, str]]
-    ) -> None:
+    async def _park(self, deleter: asyncpg.Connection, refused: dict[int, tuple[Row, str]]) -> None:
         ids = list(refused)
         await deleter.execute(_PARK, ids, [reason for _, reason in refused.values()])
         self.parked += len(ids)
@@ -369,7 +369,7 @@ class OutboxRelay:
                 extra={"outbox_id": row["id"], "event_id": str(row["event_id"]), "topic": row["topic"]},
             )
 
-    def _count_published(self, acked: list[asyncpg.Record]) -> None:
+    def _count_published(self, acked: list[Row]) -> None:
         self.published += len(acked)
         for topic, count in Counter(row["topic"] for row in acked).items():
             EVENTS_PUBLISHED.labels(topic=topic).inc(count)
@@ -385,10 +385,3 @@ _FULL = "full"  # _add's answer for a row that waits for its partition's next ba
 def refusal(exc: BaseException) -> str:
     """The parking reason for a permanent send error (Kafka's messages carry no record data)."""
     return f"{type(exc).__name__}: {exc}"
-
-
-def record_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The Kafka record (send() keyword arguments) for one outbox row: all the relay adds
-    per event on top of a plain producer."""
-    headers = list(zip(row["header_names"], row["header_values"], strict=True))
-    return {"topic": row["topic"], "value": row["payload"], "key": row["key"], "headers": headers}
