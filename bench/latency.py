@@ -62,25 +62,27 @@ class Window:
     sent: int
     seconds: float
     latencies_ms: list[float] = field(default_factory=list)
+    relayed_ms: list[float] = field(default_factory=list)  # commit -> the relay's append (record timestamp)
 
-    def q(self, quantile: float) -> float:
-        values = sorted(self.latencies_ms)
+    def q(self, quantile: float, relayed: bool = False) -> float:
+        values = sorted(self.relayed_ms if relayed else self.latencies_ms)
         return values[min(len(values) - 1, int(quantile * len(values)))] if values else float("nan")
 
 
 class Recorder:
-    """(send time, latency ms) of every event seen; the windows pick theirs by send time."""
+    """(send time, latency ms, ms until the relay appended it) of every event seen; the windows
+    pick theirs by send time."""
 
     def __init__(self) -> None:
-        self.samples: list[tuple[float, float]] = []
+        self.samples: list[tuple[float, float, float]] = []
         self.seen = asyncio.Event()
 
-    def record(self, sent_at: float, now: float) -> None:
-        self.samples.append((sent_at, (now - sent_at) * 1000))
+    def record(self, sent_at: float, now: float, relayed_at: float = float("nan")) -> None:
+        self.samples.append((sent_at, (now - sent_at) * 1000, (relayed_at - sent_at) * 1000))
         self.seen.set()
 
-    def between(self, start: float, end: float) -> list[float]:
-        return [ms for t, ms in self.samples if start <= t < end]
+    def between(self, start: float, end: float) -> list[tuple[float, float]]:
+        return [(ms, relayed) for t, ms, relayed in self.samples if start <= t < end]
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ async def run(srv: Servers) -> Result:
         for label, windows in (("chassis", chassis), ("floor", floor)):
             w = windows[events_per_s]
             note = f"{len(w.latencies_ms):,} of {w.sent:,} seen, written at {w.sent / w.seconds:,.0f}/s"
+            if label == "chassis":
+                note += f"; commit→relay p50 {w.q(0.5, True):.0f}, p99 {w.q(0.99, True):.0f} ms"
             if label == "chassis" and events_per_s == TARGET_RATE:
                 met = w.q(0.99) <= TARGET_P99_MS
                 note += f"; p99 target ≤ {TARGET_P99_MS:g} ms: {'met' if met else 'NOT met'}"
@@ -123,7 +127,7 @@ async def _chassis(srv: Servers) -> dict[int, Window]:
     async def handle(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
         now = time.time()
         for d in deliveries:
-            recorder.record(d.envelope.time.timestamp(), now)
+            recorder.record(d.envelope.time.timestamp(), now, d.record.timestamp / 1000)
         await apply_members(uow, deliveries)
 
     consumer = EventConsumer(
@@ -200,7 +204,9 @@ async def _sweep(label: str, job: WriterJob, recorder: Recorder) -> dict[int, Wi
                     if len(recorder.between(start, end)) >= sent:
                         break
                     await asyncio.sleep(0.2)
-            window.latencies_ms = recorder.between(start, end)
+            seen = recorder.between(start, end)
+            window.latencies_ms = [ms for ms, _ in seen]
+            window.relayed_ms = [relayed for _, relayed in seen]
             windows[events_per_s] = window
         return windows
     finally:
