@@ -351,11 +351,13 @@ class OutboxRelay:
             else:
                 self._known_topics.discard(batch.topic)  # ask again whether it exists
                 transient = transient or result
-        async with deleter.transaction():
-            if acked:
-                await deleter.execute(_DELETE, [row["id"] for row in acked])
-            if refused:
+        if refused:
+            async with deleter.transaction():
+                if acked:
+                    await deleter.execute(_DELETE, [row["id"] for row in acked])
                 await self._park(deleter, refused)
+        elif acked:  # one statement, autocommitted: one round trip instead of three
+            await deleter.execute(_DELETE, [row["id"] for row in acked])
         self._count_published(acked)
         if transient is not None:
             raise TransientSendError(f"send failed: {type(transient).__name__}: {transient}") from transient
