@@ -271,7 +271,7 @@ class OutboxRelay:
         headers = list(zip(names, values, strict=True))
         key, value = row["key"], row["payload"]
         if (
-            _size_bound(key, value, names, values) > self._max_record_bytes
+            record_size_bound(key, value, names, values) > self._max_record_bytes
             and (size := DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, headers))
             > self._max_record_bytes
         ):
@@ -385,7 +385,7 @@ class OutboxRelay:
         self._wake.set()
 
 
-def _size_bound(key: bytes | None, value: bytes, names: list[str], values: list[bytes]) -> int:
+def record_size_bound(key: bytes | None, value: bytes, names: list[str], values: list[bytes]) -> int:
     """At least the record's size as aiokafka estimates it (batch header, varints at their
     widest, 4 bytes a character of a header name): the exact estimate costs ~2 µs a row and is
     needed only above the limit."""
