@@ -128,7 +128,8 @@ def raw_producer(srv: Servers) -> AIOKafkaProducer:
 
 async def send_partition_batches(producer: AIOKafkaProducer, messages: list[Message]) -> None:
     """The ceiling for a producer: records grouped by partition into full batches
-    (`create_batch` / `send_batch`), same partitions as the key partitioner would choose."""
+    (`create_batch` / `send_batch`), same partitions as the key partitioner would choose, each
+    batch closed before it is handed over (as the relay does: no linger)."""
     grouped: dict[tuple[str, int], list[Message]] = {}
     partitions: dict[str, list[int]] = {}
     for message in messages:
@@ -145,6 +146,7 @@ async def send_partition_batches(producer: AIOKafkaProducer, messages: list[Mess
                 futures.append(await producer.send_batch(batch, topic, partition=partition))
                 batch = producer.create_batch()
                 batch.append(key=key, value=value, timestamp=None, headers=headers)
+        batch.close()
         futures.append(await producer.send_batch(batch, topic, partition=partition))
     await asyncio.gather(*futures)
 

@@ -1,8 +1,11 @@
-"""Publish path vs a raw aiokafka send of the same, already serialised, messages.
+"""Publish path vs a raw aiokafka producer sending the same, already serialised, messages in
+per-partition batches (what the relay does), and, for reference, with one `send` per record.
 
 Two figures, because the chassis publishes in two steps:
-- publish path (the target): an outbox row as the relay reads it → Kafka record → send.
-  Envelope and headers were built earlier, at emit time, inside the handler's transaction.
+- publish path (the target): outbox rows as the relay reads them → the relay's per-partition
+  record batches (`OutboxRelay.send_rows`) → broker acknowledgement, one relay pass of
+  `OUTBOX_BATCH_SIZE` rows at a time. Envelope and headers were built earlier, at emit time,
+  inside the handler's transaction.
 - emit + publish (shown for the envelope's cost): event object → Envelope.wrap → headers →
   send, everything the chassis adds on top of Kafka from the handler's call to the broker."""
 
@@ -16,7 +19,7 @@ from aiokafka import AIOKafkaProducer
 from unionfed_chassis.context import child_traceparent
 from unionfed_chassis.db import outbox_row
 from unionfed_chassis.kafka import make_producer
-from unionfed_chassis.relay import record_from_row
+from unionfed_chassis.relay import OutboxRelay, Row
 from unionfed_events import Envelope, topics
 from unionfed_events.membership import MemberJoined
 
@@ -57,37 +60,53 @@ async def run(srv: Servers) -> Result:
         raw_producer(srv), "raw per-partition batches", lambda p: send_partition_batches(p, messages)
     )
     relay_seconds = await _timed(
-        make_producer(settings), "chassis publish path", lambda p: _send_rows(p, rows)
+        make_producer(settings),
+        "chassis publish path",
+        lambda p: _send_rows(p, rows, settings.outbox_batch_size),
     )
     emit_seconds = await _timed(
         make_producer(settings), "chassis emit + publish", lambda p: _send_chassis(p, chassis_events)
     )
-    raw_rate = rate(EVENTS, raw_seconds)
+    raw_rate, batched_rate = rate(EVENTS, raw_seconds), rate(EVENTS, batched_seconds)
     relay_rate, emit_rate = rate(EVENTS, relay_seconds), rate(EVENTS, emit_seconds)
-    result.add("raw aiokafka send", raw_rate, "events/s", "pre-serialised, the chassis's producer settings")
     result.add(
-        "chassis publish path: outbox row → send", relay_rate, "events/s", "what the relay does per row"
+        "raw per-partition batches", batched_rate, "events/s", "pre-serialised, create_batch/send_batch"
     )
-    result.add("ratio publish path/raw", relay_rate / raw_rate, "", ratio_note(relay_rate / raw_rate, TARGET))
+    result.add(
+        "chassis publish path: outbox rows → batches",
+        relay_rate,
+        "events/s",
+        "OutboxRelay.send_rows, one pass at a time",
+    )
+    ratio = relay_rate / batched_rate
+    result.add("ratio publish path/raw batches", ratio, "", ratio_note(ratio, TARGET))
+    result.add("raw aiokafka send per record", raw_rate, "events/s", "the chassis's producer settings")
+    result.add("ratio publish path/raw send", relay_rate / raw_rate, "", "informational")
     result.add(
         "chassis emit + publish: wrap + headers + send", emit_rate, "events/s", "envelope built per event"
     )
-    result.add("ratio emit + publish/raw", emit_rate / raw_rate, "", "informational: the envelope's cost")
-    batched_rate = rate(EVENTS, batched_seconds)
-    result.add("ceiling: per-partition batches", batched_rate, "events/s", "create_batch/send_batch")
-    result.add("ratio publish path/ceiling", relay_rate / batched_rate, "", "informational")
+    result.add(
+        "ratio emit + publish/raw send", emit_rate / raw_rate, "", "informational: the envelope's cost"
+    )
     return result
 
 
-def _outbox_row(event: MemberJoined, district: str) -> dict[str, object]:
+def _outbox_row(event: MemberJoined, district: str) -> Row:
     return outbox_row(_wrap(event, district), topics.events_topic("membership", district))
 
 
-async def _send_rows(producer: AIOKafkaProducer, rows: list[dict[str, object]]) -> None:
-    send = producer.send
-    futures = [await send(**record_from_row(row)) for row in rows]
-    await producer.flush()
-    await asyncio.gather(*futures)
+async def _send_rows(producer: AIOKafkaProducer, rows: list[Row], batch_size: int) -> None:
+    """The relay's passes without the database: send the oldest rows, wait for the broker,
+    keep the rows that did not fit their partition's batch for the next pass."""
+    relay = OutboxRelay("unused: no database here", producer)
+    pending = [{**row, "id": i} for i, row in enumerate(rows)]
+    while pending:
+        in_flight = await relay.send_rows(pending[:batch_size])
+        if in_flight.interrupted or in_flight.refused:
+            raise RuntimeError(f"publish path: {len(in_flight.refused)} refused, {in_flight.interrupted!r}")
+        await asyncio.gather(*(delivery for _, delivery in in_flight.sent))
+        done = set(in_flight.ids)
+        pending = [row for row in pending[:batch_size] if row["id"] not in done] + pending[batch_size:]
 
 
 def _serialise(event: MemberJoined, district: str) -> Message:

@@ -1,5 +1,6 @@
-"""Outbox relay throughput: drain a committed backlog vs a raw producer with the chassis's producer
-settings sending the same records, and, as a ceiling, the same records in per-partition batches."""
+"""Outbox relay throughput: drain a committed backlog vs the same records sent by a raw producer
+with the chassis's producer settings in per-partition batches (the target's baseline: what the
+relay itself does, without the database), and, for reference, one `send` per record."""
 
 from __future__ import annotations
 
@@ -56,16 +57,19 @@ async def run(srv: Servers) -> Result:
     batched_rate = rate(EVENTS, batched_seconds)
     result.add("relay", relay_rate, "events/s", f"batch_size={settings.outbox_batch_size}")
     result.add(
-        "raw producer, same settings",
-        raw_rate,
+        "raw producer, per-partition batches",
+        batched_rate,
         "events/s",
-        "make_producer options; same keys, headers, values",
+        "make_producer options, create_batch/send_batch; same keys, headers, values",
     )
-    result.add("ratio relay/raw", relay_rate / raw_rate, "", ratio_note(relay_rate / raw_rate, TARGET))
     result.add(
-        "ceiling: per-partition batches", batched_rate, "events/s", "create_batch/send_batch, same records"
+        "ratio relay/raw batches",
+        relay_rate / batched_rate,
+        "",
+        ratio_note(relay_rate / batched_rate, TARGET),
     )
-    result.add("ratio relay/ceiling", relay_rate / batched_rate, "", "informational")
+    result.add("raw producer, one send per record", raw_rate, "events/s", "make_producer options")
+    result.add("ratio relay/raw send", relay_rate / raw_rate, "", "informational")
 
     with step("counting what the relay delivered"):
         delivered = await count_delivered(srv, names, EVENTS)

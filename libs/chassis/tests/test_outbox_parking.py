@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -19,10 +20,11 @@ import pytest
 from aiokafka import AIOKafkaClient
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from prometheus_client import REGISTRY
 from unionfed_chassis.db import UnitOfWork, make_session_factory
 from unionfed_chassis.kafka import make_producer
-from unionfed_chassis.relay import OutboxRelay
+from unionfed_chassis.relay import OutboxRelay, record_size_bound
 from unionfed_chassis.topic_admin import TOPIC_EXISTS, UNKNOWN_TOPIC, TopicAdminError, topic_errors
 from unionfed_devstack.outbox import list_parked, retry_parked
 from unionfed_devstack.testing import wait_for
@@ -193,3 +195,21 @@ def test_a_topic_creation_refusal_that_may_pass_is_retried_not_parked() -> None:
     assert not TopicAdminError("refused", [bad_replication]).retriable
     assert not TopicAdminError("mixed", [request_timed_out, bad_replication]).retriable
     assert not TopicAdminError("no codes").retriable
+
+
+def test_therecord_size_bound_never_undercounts_a_record() -> None:
+    """The relay skips aiokafka's exact size estimate below the bound: the bound must never be
+    below the estimate, or an oversize record would reach the broker instead of parking."""
+    rng = random.Random(7)
+    for _ in range(5000):
+        key = None if rng.random() < 0.1 else rng.randbytes(rng.randrange(0, 300))
+        value = rng.randbytes(rng.randrange(0, 20000))
+        names = [
+            "".join(chr(rng.choice((rng.randrange(32, 127), rng.randrange(0x80, 0xD800)))) for _ in range(n))
+            for n in (rng.randrange(0, 40) for _ in range(rng.randrange(0, 20)))
+        ]
+        values = [rng.randbytes(rng.randrange(0, 300)) for _ in names]
+        exact = DefaultRecordBatchBuilder.estimate_size_in_bytes(
+            key, value, list(zip(names, values, strict=True))
+        )
+        assert record_size_bound(key, value, names, values) >= exact

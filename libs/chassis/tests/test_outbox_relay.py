@@ -379,3 +379,37 @@ async def test_concurrent_writers_keep_per_key_order_and_late_rows_go_out_under_
     )
     assert len(late) >= 5, "every fourth writer held its first transaction open"
     assert all(tap.arrived[event_id] < load_end for event_id in late), "a late row waited for the load to end"
+
+
+async def test_rows_beyond_a_full_partition_batch_wait_for_the_next_pass_in_order(
+    db, kafka, make_settings, make_event, district, per_key
+) -> None:
+    """A record batch of 2 KB holds a few events: each pass sends the first rows of every
+    partition and leaves the rest for later passes, which must still go out once and in order."""
+    topic = events_topic(district)
+    await kafka.create_topics(topic)
+    keys = [f"k{i}" for i in range(3)]
+    async with make_session_factory(db.engine)() as session:
+        uow = UnitOfWork(session, source="/unionfed/chassis-test", domain="membership")
+        for seq in range(60):
+            for key in keys:
+                uow.emit(make_event(key, district), district=district, sequence=seq)
+        await uow.commit()
+    producer = make_producer(make_settings(db.url), max_batch_size=2048)
+    await producer.start()
+    relay = OutboxRelay(db.dsn, producer, batch_size=500, poll_seconds=30)
+    task = asyncio.create_task(relay.run())
+    try:
+        async with kafka.tap(topic) as tap:
+            await wait_for(lambda: _is_zero(db.outbox_count), timeout=60)
+            records = await kafka.drain(tap)
+    finally:
+        relay.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await producer.stop()
+    assert len(records) == len(set(tap.ids())) == 180, "every event once"
+    for key, recs in per_key(records).items():
+        assert [int(dict(r.headers)["ce_sequence"]) for r in recs] == list(range(60)), key
+    assert relay.published == 180
