@@ -42,7 +42,7 @@ from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from unionfed_events import Envelope, EnvelopeError, Event, InvalidPayload, read, topics
+from unionfed_events import Envelope, EnvelopeError, Event, InvalidPayload, header_attrs, read, topics
 
 from .db import UnitOfWork
 from .dead_letter import DeadLetter, send_dead_letters
@@ -263,13 +263,20 @@ class EventConsumer:
         deliveries: list[Delivery] = []
         letters: list[DeadLetter] = []
         skipped: list[tuple[Any, str]] = []
+        classes = self.classes
         for record in records:
             try:
-                envelope = Envelope.from_headers(record.headers, record.value)
-                cls = self.classes.get(envelope.type)
-                if cls is None:  # another version, another consumer's type, or one we never heard of
-                    skipped.append((record, envelope.type))
+                # The type first: a record of a type this consumer does not handle (another
+                # version, another consumer's type, one we never heard of) is skipped without
+                # parsing the rest of its envelope or its payload.
+                attrs = header_attrs(record.headers)
+                ce_type = attrs.get("type")
+                cls = classes.get(ce_type) if ce_type is not None else None
+                if cls is None and ce_type is not None:
+                    skipped.append((record, ce_type))
                     continue
+                envelope = Envelope.from_attrs(attrs, record.value)  # no type: EnvelopeError
+                assert cls is not None  # a CloudEvent has a type
                 deliveries.append(Delivery(envelope, read(envelope, cls), record))
             # UnicodeDecodeError: a header value that is not UTF-8, the record's fault too.
             except (EnvelopeError, InvalidPayload, UnicodeDecodeError) as exc:
