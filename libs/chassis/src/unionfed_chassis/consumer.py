@@ -123,6 +123,8 @@ class _Outcome:
 
     def later(self, record: Any) -> bool:
         """A record at or after its held partition's event: it will be delivered again."""
+        if not self.held_at:
+            return False
         offset = self.held_at.get(_tp(record))
         return offset is not None and record.offset >= offset
 
@@ -287,18 +289,19 @@ class EventConsumer:
     async def _apply_batch(self, deliveries: list[Delivery], partitions: PartitionControl) -> _Outcome:
         """The whole batch in one transaction; if that fails, partition by partition."""
         outcome = _Outcome()
-        by_partition: dict[TopicPartition, list[Delivery]] = {}
-        for d in deliveries:
-            by_partition.setdefault(_tp(d.record), []).append(d)
+        # Split by partition only when some partition is held or the batch fails (rare): the
+        # common batch goes to the database as it came.
+        by_partition = _by_partition(deliveries) if len(self.held) else {}
         # A held partition's event is retried alone first: it would fail the batch again.
         held = {tp: part for tp, part in by_partition.items() if tp in self.held}
-        flowing = [d for d in deliveries if _tp(d.record) not in held]
+        flowing = [d for d in deliveries if _tp(d.record) not in held] if held else deliveries
         if flowing:
             try:
                 await self._apply(flowing)
             except Exception as exc:
                 self._count_failure(exc)
                 log.warning("batch of %d failed (%s); applying it partition by partition", len(flowing), exc)
+                by_partition = by_partition or _by_partition(deliveries)
                 for tp, part in by_partition.items():
                     if tp not in held:
                         await self._apply_partition(
@@ -479,6 +482,13 @@ def _printable_headers(record: Any) -> Any:
 async def _raw_bodies(msg: Any) -> Any:
     # The chassis decodes envelopes itself (and dead-letters bad ones); skip FastStream's JSON pass.
     return msg.body
+
+
+def _by_partition(deliveries: list[Delivery]) -> dict[TopicPartition, list[Delivery]]:
+    by_partition: dict[TopicPartition, list[Delivery]] = {}
+    for d in deliveries:
+        by_partition.setdefault(_tp(d.record), []).append(d)
+    return by_partition
 
 
 def _runs_by_type(deliveries: list[Delivery]) -> list[tuple[str, list[Delivery]]]:

@@ -153,12 +153,11 @@ class Envelope:
             )
         if not attrs["id"]:
             raise EnvelopeError("invalid CloudEvent attribute: ce_id is empty")
-        known = dict(attrs)  # the caller's dict stays as it was
         try:
-            known["time"] = datetime.fromisoformat(known["time"].replace("Z", "+00:00"))
-            if "sequence" in known:
-                known["sequence"] = int(known["sequence"])
-            return cls(**known, data=value or b"{}")
+            time = datetime.fromisoformat(attrs["time"].replace("Z", "+00:00"))
+            if "sequence" in attrs:
+                return cls(**{**attrs, "time": time, "sequence": int(attrs["sequence"])}, data=value or b"{}")
+            return cls(**{**attrs, "time": time}, data=value or b"{}")
         except (ValueError, TypeError) as exc:
             raise EnvelopeError(f"invalid CloudEvent attribute: {exc}") from exc
 
@@ -176,11 +175,16 @@ def header_attrs(headers: Any) -> dict[str, str]:
     there spoils nothing. A null value of a known attribute counts as absent. Raises
     UnicodeDecodeError for a known attribute whose value is not UTF-8."""
     pairs = headers.items() if hasattr(headers, "items") else headers
-    attrs: dict[str, str] = {}
     attr_of = _ATTR_OF_HEADER.get
-    for name, value in pairs or ():
-        attr = attr_of(name)
-        if attr is None or value is None:
-            continue
-        attrs[attr] = value.decode() if value.__class__ is bytes else str(value)
-    return attrs
+    try:  # values as Kafka gives them: bytes
+        return {
+            attr: value.decode()
+            for name, value in pairs or ()
+            if (attr := attr_of(name)) is not None and value is not None
+        }
+    except AttributeError:  # str values (a mapping built by hand, headers_dict())
+        return {
+            attr: value.decode() if isinstance(value, bytes) else str(value)
+            for name, value in pairs or ()
+            if (attr := attr_of(name)) is not None and value is not None
+        }
