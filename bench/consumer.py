@@ -31,7 +31,7 @@ from aiokafka import AIOKafkaConsumer
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from sqlalchemy.dialects.postgresql import UUID
-from unionfed_chassis.consumer import FETCH_MAX_WAIT_MS, Delivery, EventConsumer
+from unionfed_chassis.consumer import FETCH_MAX_WAIT_MS, INBOX_CLAIM, Delivery, EventConsumer
 from unionfed_chassis.db import UnitOfWork, make_engine, make_session_factory
 from unionfed_chassis.kafka import make_producer
 from unionfed_chassis.runtime import tune_gc
@@ -198,11 +198,9 @@ async def _fill(srv: Servers, topic: str, district: str) -> None:
         await producer.stop()
 
 
-# The chassis's inbox statement (unionfed_chassis.consumer), for the contenders without a chassis.
-_INBOX = sa.text(
-    "INSERT INTO inbox (consumer, event_id) SELECT :consumer, unnest(CAST(:ids AS text[])) "
-    "ON CONFLICT DO NOTHING RETURNING event_id"
-)
+# The chassis's inbox statement, for the contenders without a chassis: claims the ids, returns
+# those already claimed (duplicates).
+_INBOX = INBOX_CLAIM
 _APPLY = sa.text(
     "INSERT INTO bench_member (member_id, event_id, branch_id, name) "
     "SELECT * FROM unnest(CAST(:member_ids AS uuid[]), CAST(:event_ids AS uuid[]), "
@@ -290,8 +288,8 @@ async def _faststream_batch(srv: Servers, settings: ServiceSettings, topic: str)
         meter.start()
         ids = [_ce_id(record.headers) for record in msg.raw_message]
         async with sessions() as session, session.begin():
-            fresh = set((await session.execute(_INBOX, {"consumer": group, "ids": ids})).scalars())
-            rows = [(e, i) for e, i in zip(events, ids, strict=True) if i in fresh]
+            dups = set((await session.execute(_INBOX, {"consumer": group, "ids": ids})).scalars())
+            rows = [(e, i) for e, i in zip(events, ids, strict=True) if i not in dups]
             await session.execute(_APPLY, _effect_params([e for e, _ in rows], [i for _, i in rows]))
         meter.add(len(events))
 
@@ -344,8 +342,8 @@ async def _minimal(srv: Servers, settings: ServiceSettings, topic: str) -> Meter
                     ids.append(ce_id if ce_source.startswith("/unionfed/") else f"{ce_source} {ce_id}")
                     events.append(reader.model_validate_json(r.value))
             async with conn.transaction():
-                fresh = {row[0] for row in await conn.fetch(inbox, group, ids)}
-                rows = [(e, i) for e, i in zip(events, ids, strict=True) if i in fresh]
+                dups = {row[0] for row in await conn.fetch(inbox, group, ids)}
+                rows = [(e, i) for e, i in zip(events, ids, strict=True) if i not in dups]
                 params = _effect_params([e for e, _ in rows], [i for _, i in rows])
                 await conn.execute(apply, *params.values())
             await consumer.commit()

@@ -73,9 +73,12 @@ class Delivery:
 
 Handler = Callable[[UnitOfWork, list[Delivery]], Awaitable[None]]
 
-_INBOX_INSERT = sa.text(
-    "INSERT INTO inbox (consumer, event_id) SELECT :consumer, unnest(CAST(:ids AS text[])) "
-    "ON CONFLICT DO NOTHING RETURNING event_id"
+# Claims the ids and returns those already in the inbox (duplicates): none, in the common case,
+# so no row of a fresh batch comes back through the driver and the result machinery.
+INBOX_CLAIM = sa.text(
+    "WITH claimed AS (INSERT INTO inbox (consumer, event_id) "
+    "SELECT :consumer, unnest(CAST(:ids AS text[])) ON CONFLICT DO NOTHING RETURNING event_id) "
+    "SELECT unnest(CAST(:ids AS text[])) EXCEPT ALL SELECT event_id FROM claimed"
 )
 
 
@@ -430,11 +433,11 @@ class EventConsumer:
         """Insert inbox rows; return the deliveries not seen before, in their original order."""
         keys = [inbox_id(d.envelope) for d in deliveries]
         ids = list(dict.fromkeys(keys))
-        result = await session.execute(_INBOX_INSERT, {"consumer": self.name, "ids": ids})
-        new_ids = set(result.scalars())
-        fresh, seen = [], set()
+        result = await session.execute(INBOX_CLAIM, {"consumer": self.name, "ids": ids})
+        seen = set(result.scalars())  # in the inbox already, or, below, earlier in this batch
+        fresh = []
         for d, event_id in zip(deliveries, keys, strict=True):
-            if event_id in new_ids and event_id not in seen:
+            if event_id not in seen:
                 seen.add(event_id)
                 fresh.append(d)
         if len(fresh) < len(deliveries):
