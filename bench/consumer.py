@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -380,7 +379,7 @@ def _id_source_type(headers: Sequence[tuple[str, bytes]]) -> tuple[str, str, str
 def _effect_params(events: list[MemberJoined], event_ids: list[str]) -> dict[str, list[Any]]:
     return {
         "member_ids": [e.member_id for e in events],
-        "event_ids": [uuid.UUID(i) for i in event_ids],
+        "event_ids": event_ids,  # text, as the chassis's handler passes them
         "branch_ids": [e.branch_id for e in events],
         "names": [e.name for e in events],
     }

@@ -15,9 +15,10 @@ trouble never stops the others:
   the event's fault: the partition keeps retrying. `health()` says since when it is retrying.
 
 Tolerant reader: an event type without a handler is skipped and counted, whether the contracts
-know it or not; handled types are read with `unionfed_events.read` (unknown fields ignored,
-unknown enum values kept). Only records that are not CloudEvents, or whose payload is invalid
-for a handled type, are dead-lettered — at once: retrying cannot fix them.
+know it or not (read from `ce_type` before anything else); handled types are read with
+`unionfed_events.reader` (unknown fields ignored, unknown enum values kept). Only records
+that are not CloudEvents, or whose payload is invalid for a handled type, are dead-lettered —
+at once: retrying cannot fix them.
 
 Besides its topics the consumer reads its group's retry topic (`topics.retry(name)`), where
 `unionfed dlq replay` puts the dead letters it replays, so a replay reaches this group alone.
@@ -42,7 +43,7 @@ from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from unionfed_events import Envelope, EnvelopeError, Event, InvalidPayload, header_attrs, read, topics
+from unionfed_events import Envelope, EnvelopeError, Event, InvalidPayload, header_attrs, reader, topics
 
 from .db import UnitOfWork
 from .dead_letter import DeadLetter, send_dead_letters
@@ -152,7 +153,7 @@ class EventConsumer:
         """Retry bounds left as None come from the service's settings (`configure`)."""
         self.name = name
         self.handlers = {cls.ce_type(): h for cls, h in handlers.items()}
-        self.classes = {cls.ce_type(): cls for cls in handlers}
+        self.readers = {cls.ce_type(): reader(cls) for cls in handlers}  # tolerant readers
         self.topics = list(topics)
         self.pattern = pattern
         self.domain = domain
@@ -268,7 +269,7 @@ class EventConsumer:
         deliveries: list[Delivery] = []
         letters: list[DeadLetter] = []
         skipped: list[tuple[Any, str]] = []
-        classes = self.classes
+        readers = self.readers
         for record in records:
             try:
                 # The type first: a record of a type this consumer does not handle (another
@@ -276,13 +277,13 @@ class EventConsumer:
                 # parsing the rest of its envelope or its payload.
                 attrs = header_attrs(record.headers)
                 ce_type = attrs.get("type")
-                cls = classes.get(ce_type) if ce_type is not None else None
-                if cls is None and ce_type is not None:
+                read = readers.get(ce_type) if ce_type is not None else None
+                if read is None and ce_type is not None:
                     skipped.append((record, ce_type))
                     continue
                 envelope = Envelope.from_attrs(attrs, record.value)  # no type: EnvelopeError
-                assert cls is not None  # a CloudEvent has a type
-                deliveries.append(Delivery(envelope, read(envelope, cls), record))
+                assert read is not None  # a CloudEvent has a type
+                deliveries.append(Delivery(envelope, read(envelope.data), record))
             # UnicodeDecodeError: a header value that is not UTF-8, the record's fault too.
             except (EnvelopeError, InvalidPayload, UnicodeDecodeError) as exc:
                 EVENTS_FAILED.labels(consumer=self.name, reason=type(exc).__name__).inc()

@@ -5,7 +5,7 @@ from .base import Event
 from .envelope import Envelope, EnvelopeError, header_attrs
 from .ids import uuid7
 from .reader import is_known
-from .registry import InvalidPayload, UnknownEventType, decode, event_class, read
+from .registry import InvalidPayload, UnknownEventType, decode, event_class, read, reader
 
 __all__ = [
     "Envelope",
@@ -22,6 +22,7 @@ __all__ = [
     "membership",
     "notifications",
     "read",
+    "reader",
     "topics",
     "uuid7",
 ]
