@@ -4,7 +4,7 @@ from datetime import datetime
 from uuid import UUID
 
 import pytest
-from unionfed_events import Envelope, EnvelopeError, Event, decode
+from unionfed_events import Envelope, EnvelopeError, Event, decode, header_attrs
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 ALL_HEADERS = {
@@ -124,3 +124,32 @@ def test_wrong_specversion_and_bad_attribute_values_are_envelope_errors(events: 
         Envelope.from_headers(bad_time, env.data)
     with pytest.raises(EnvelopeError):
         Envelope.from_headers(None, b"{}")
+
+
+def test_header_attrs_reads_known_attributes_in_one_pass(events: list[Event]) -> None:
+    env = wrap(events[0])
+    headers = [
+        *env.headers(),
+        ("x-foreign-trace", b"\xff\xfe"),  # binary, not ours: not decoded, spoils nothing
+        ("ce_somethingnew", None),
+        ("tracestate", None),
+    ]
+    attrs = header_attrs(headers)
+    assert attrs["type"] == env.type and attrs["id"] == env.id and attrs["sequence"] == "7"
+    assert "somethingnew" not in attrs and "content-type" not in attrs
+    assert Envelope.from_attrs(attrs, env.data) == env
+    assert header_attrs([(k.encode(), v) for k, v in env.headers()]) == header_attrs(env.headers())
+
+
+def test_header_attrs_refuses_a_known_attribute_that_is_not_utf8(events: list[Event]) -> None:
+    env = wrap(events[0])
+    with pytest.raises(UnicodeDecodeError):
+        header_attrs([(k, b"\xff\xfe" if k == "ce_subject" else v) for k, v in env.headers()])
+
+
+def test_a_null_known_attribute_counts_as_missing(events: list[Event]) -> None:
+    env = wrap(events[0])
+    headers = [(k, None if k == "ce_id" else v) for k, v in env.headers()]
+    assert "id" not in header_attrs(headers)
+    with pytest.raises(EnvelopeError, match="ce_id"):
+        Envelope.from_headers(headers, env.data)

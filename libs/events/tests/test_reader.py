@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from unionfed_events import Envelope, InvalidPayload, decode, is_known, read
+from unionfed_events import Envelope, InvalidPayload, decode, is_known, read, reader
 from unionfed_events.membership import EmploymentType, JoinChannel, MemberContactUpdated, MemberJoined
 from unionfed_events.reader import reader_class
 
@@ -87,3 +87,26 @@ def test_reader_class_is_cached_and_keeps_the_contract_identity() -> None:
     assert issubclass(reader, MemberJoined)
     assert reader.ce_type() == MemberJoined.ce_type()
     assert reader.model_config["frozen"] is True
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"employment_type": 7}, "employment_type"),
+        ({"national_id_masked": "110101199003071234"}, "national_id_masked"),
+    ],
+)
+def test_a_bound_reader_reads_as_read_does(events: list, changes: dict, field: str) -> None:  # type: ignore[type-arg]
+    """`reader(cls)` is what the consumer calls per record: the same tolerance, the same errors."""
+    read_joined = reader(MemberJoined)
+    tolerated = _envelope(_joined(events), employment_type="platform_gig", loyalty_tier="gold")
+    event = read_joined(tolerated.data)
+    assert event == read(tolerated, MemberJoined) and isinstance(event, MemberJoined)
+    assert not is_known(event.employment_type)  # type: ignore[attr-defined]
+    bad = _envelope(_joined(events), **changes)
+    with pytest.raises(InvalidPayload, match=field) as raised:
+        read_joined(bad.data)
+    with pytest.raises(InvalidPayload) as by_read:
+        read(bad, MemberJoined)
+    assert str(raised.value) == str(by_read.value)
+    assert "110101199003071234" not in str(raised.value), "never echo the value"

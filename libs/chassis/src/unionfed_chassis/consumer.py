@@ -15,9 +15,10 @@ trouble never stops the others:
   the event's fault: the partition keeps retrying. `health()` says since when it is retrying.
 
 Tolerant reader: an event type without a handler is skipped and counted, whether the contracts
-know it or not; handled types are read with `unionfed_events.read` (unknown fields ignored,
-unknown enum values kept). Only records that are not CloudEvents, or whose payload is invalid
-for a handled type, are dead-lettered — at once: retrying cannot fix them.
+know it or not (read from `ce_type` before anything else); handled types are read with
+`unionfed_events.reader` (unknown fields ignored, unknown enum values kept). Only records
+that are not CloudEvents, or whose payload is invalid for a handled type, are dead-lettered —
+at once: retrying cannot fix them.
 
 Besides its topics the consumer reads its group's retry topic (`topics.retry(name)`), where
 `unionfed dlq replay` puts the dead letters it replays, so a replay reaches this group alone.
@@ -41,7 +42,7 @@ from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from unionfed_events import Envelope, EnvelopeError, Event, InvalidPayload, read, topics
+from unionfed_events import Envelope, EnvelopeError, Event, InvalidPayload, header_attrs, reader, topics
 
 from .db import UnitOfWork
 from .dead_letter import DeadLetter, send_dead_letters
@@ -73,9 +74,12 @@ class Delivery:
 
 Handler = Callable[[UnitOfWork, list[Delivery]], Awaitable[None]]
 
-_INBOX_INSERT = sa.text(
-    "INSERT INTO inbox (consumer, event_id) SELECT :consumer, unnest(CAST(:ids AS text[])) "
-    "ON CONFLICT DO NOTHING RETURNING event_id"
+# Claims the ids and returns those already in the inbox (duplicates): none, in the common case,
+# so no row of a fresh batch comes back through the driver and the result machinery.
+INBOX_CLAIM = sa.text(
+    "WITH claimed AS (INSERT INTO inbox (consumer, event_id) "
+    "SELECT :consumer, unnest(CAST(:ids AS text[])) ON CONFLICT DO NOTHING RETURNING event_id) "
+    "SELECT unnest(CAST(:ids AS text[])) EXCEPT ALL SELECT event_id FROM claimed"
 )
 
 
@@ -116,6 +120,8 @@ class _Outcome:
 
     def later(self, record: Any) -> bool:
         """A record at or after its held partition's event: it will be delivered again."""
+        if not self.held_at:
+            return False
         offset = self.held_at.get(_tp(record))
         return offset is not None and record.offset >= offset
 
@@ -140,7 +146,7 @@ class EventConsumer:
         """Retry bounds left as None come from the service's settings (`configure`)."""
         self.name = name
         self.handlers = {cls.ce_type(): h for cls, h in handlers.items()}
-        self.classes = {cls.ce_type(): cls for cls in handlers}
+        self.readers = {cls.ce_type(): reader(cls) for cls in handlers}  # tolerant readers
         self.topics = list(topics)
         self.pattern = pattern
         self.domain = domain
@@ -256,14 +262,21 @@ class EventConsumer:
         deliveries: list[Delivery] = []
         letters: list[DeadLetter] = []
         skipped: list[tuple[Any, str]] = []
+        readers = self.readers
         for record in records:
             try:
-                envelope = Envelope.from_headers(record.headers, record.value)
-                cls = self.classes.get(envelope.type)
-                if cls is None:  # another version, another consumer's type, or one we never heard of
-                    skipped.append((record, envelope.type))
+                # The type first: a record of a type this consumer does not handle (another
+                # version, another consumer's type, one we never heard of) is skipped without
+                # parsing the rest of its envelope or its payload.
+                attrs = header_attrs(record.headers)
+                ce_type = attrs.get("type")
+                read = readers.get(ce_type) if ce_type is not None else None
+                if read is None and ce_type is not None:
+                    skipped.append((record, ce_type))
                     continue
-                deliveries.append(Delivery(envelope, read(envelope, cls), record))
+                envelope = Envelope.from_attrs(attrs, record.value)  # no type: EnvelopeError
+                assert read is not None  # a CloudEvent has a type
+                deliveries.append(Delivery(envelope, read(envelope.data), record))
             # UnicodeDecodeError: a header value that is not UTF-8, the record's fault too.
             except (EnvelopeError, InvalidPayload, UnicodeDecodeError) as exc:
                 EVENTS_FAILED.labels(consumer=self.name, reason=type(exc).__name__).inc()
@@ -273,18 +286,19 @@ class EventConsumer:
     async def _apply_batch(self, deliveries: list[Delivery], partitions: PartitionControl) -> _Outcome:
         """The whole batch in one transaction; if that fails, partition by partition."""
         outcome = _Outcome()
-        by_partition: dict[TopicPartition, list[Delivery]] = {}
-        for d in deliveries:
-            by_partition.setdefault(_tp(d.record), []).append(d)
+        # Split by partition only when some partition is held or the batch fails (rare): the
+        # common batch goes to the database as it came.
+        by_partition = _by_partition(deliveries) if len(self.held) else {}
         # A held partition's event is retried alone first: it would fail the batch again.
         held = {tp: part for tp, part in by_partition.items() if tp in self.held}
-        flowing = [d for d in deliveries if _tp(d.record) not in held]
+        flowing = [d for d in deliveries if _tp(d.record) not in held] if held else deliveries
         if flowing:
             try:
                 await self._apply(flowing)
             except Exception as exc:
                 self._count_failure(exc)
                 log.warning("batch of %d failed (%s); applying it partition by partition", len(flowing), exc)
+                by_partition = by_partition or _by_partition(deliveries)
                 for tp, part in by_partition.items():
                     if tp not in held:
                         await self._apply_partition(
@@ -413,11 +427,11 @@ class EventConsumer:
         """Insert inbox rows; return the deliveries not seen before, in their original order."""
         keys = [inbox_id(d.envelope) for d in deliveries]
         ids = list(dict.fromkeys(keys))
-        result = await session.execute(_INBOX_INSERT, {"consumer": self.name, "ids": ids})
-        new_ids = set(result.scalars())
-        fresh, seen = [], set()
+        result = await session.execute(INBOX_CLAIM, {"consumer": self.name, "ids": ids})
+        seen = set(result.scalars())  # in the inbox already, or, below, earlier in this batch
+        fresh = []
         for d, event_id in zip(deliveries, keys, strict=True):
-            if event_id in new_ids and event_id not in seen:
+            if event_id not in seen:
                 seen.add(event_id)
                 fresh.append(d)
         if len(fresh) < len(deliveries):
@@ -465,6 +479,13 @@ def _printable_headers(record: Any) -> Any:
 async def _raw_bodies(msg: Any) -> Any:
     # The chassis decodes envelopes itself (and dead-letters bad ones); skip FastStream's JSON pass.
     return msg.body
+
+
+def _by_partition(deliveries: list[Delivery]) -> dict[TopicPartition, list[Delivery]]:
+    by_partition: dict[TopicPartition, list[Delivery]] = {}
+    for d in deliveries:
+        by_partition.setdefault(_tp(d.record), []).append(d)
+    return by_partition
 
 
 def _runs_by_type(deliveries: list[Delivery]) -> list[tuple[str, list[Delivery]]]:

@@ -2,10 +2,10 @@
 
 from . import assistance, campaigns, membership, notifications, topics
 from .base import Event
-from .envelope import Envelope, EnvelopeError
+from .envelope import Envelope, EnvelopeError, header_attrs
 from .ids import uuid7
 from .reader import is_known
-from .registry import InvalidPayload, UnknownEventType, decode, event_class, read
+from .registry import InvalidPayload, UnknownEventType, decode, event_class, read, reader
 
 __all__ = [
     "Envelope",
@@ -17,10 +17,12 @@ __all__ = [
     "campaigns",
     "decode",
     "event_class",
+    "header_attrs",
     "is_known",
     "membership",
     "notifications",
     "read",
+    "reader",
     "topics",
     "uuid7",
 ]

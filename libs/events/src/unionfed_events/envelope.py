@@ -35,10 +35,14 @@ _OPTIONAL = (
     "actor",
     "actorrole",
 )
-_KNOWN = frozenset(_REQUIRED + _OPTIONAL)
 _REQUIRED_SET = frozenset(_REQUIRED)
 _HEADER_NAMES = tuple((name, f"ce_{name}") for name in _REQUIRED + _OPTIONAL)
 _CONTENT_TYPE_HEADER = ("content-type", CONTENT_TYPE.encode())
+# Header name (str, or bytes as some clients give) -> attribute, for the one pass of `header_attrs`.
+_ATTR_OF_HEADER: dict[str | bytes, str] = {
+    **{header: name for name, header in _HEADER_NAMES},
+    **{header.encode(): name for name, header in _HEADER_NAMES},
+}
 
 
 class EnvelopeError(ValueError):
@@ -132,12 +136,12 @@ class Envelope:
     @classmethod
     def from_headers(cls, headers: Any, value: bytes | None) -> Self:
         """Parse a Kafka record (headers as a sequence of pairs or a mapping) into an envelope."""
-        pairs = headers.items() if hasattr(headers, "items") else headers
-        decoded = [
-            (n.decode() if isinstance(n, bytes) else n, v.decode() if isinstance(v, bytes) else str(v))
-            for n, v in pairs or ()
-        ]
-        attrs: dict[str, Any] = {name[3:]: text for name, text in decoded if name[:3] == "ce_"}
+        return cls.from_attrs(header_attrs(headers), value)
+
+    @classmethod
+    def from_attrs(cls, attrs: dict[str, Any], value: bytes | None) -> Self:
+        """The envelope of the attributes `header_attrs` read, checked: the required ones
+        present, the spec version ours, the id not empty, the time and sequence well-formed."""
         if not attrs.keys() >= _REQUIRED_SET:
             missing = [a for a in _REQUIRED if a not in attrs]
             raise EnvelopeError(
@@ -147,18 +151,40 @@ class Envelope:
             raise EnvelopeError(
                 f"unsupported ce_specversion {attrs['specversion']!r}; expected {SPECVERSION}"
             )
-        # Hot path of every consumer: convert the two typed attributes by hand; the rest
-        # (the id included) are plain strings.
-        known = attrs if attrs.keys() <= _KNOWN else {k: v for k, v in attrs.items() if k in _KNOWN}
-        if not known["id"]:
+        if not attrs["id"]:
             raise EnvelopeError("invalid CloudEvent attribute: ce_id is empty")
         try:
-            known["time"] = datetime.fromisoformat(known["time"].replace("Z", "+00:00"))
-            if "sequence" in known:
-                known["sequence"] = int(known["sequence"])
-            return cls(**known, data=value or b"{}")
+            time = datetime.fromisoformat(attrs["time"].replace("Z", "+00:00"))
+            if "sequence" in attrs:
+                return cls(**{**attrs, "time": time, "sequence": int(attrs["sequence"])}, data=value or b"{}")
+            return cls(**{**attrs, "time": time}, data=value or b"{}")
         except (ValueError, TypeError) as exc:
             raise EnvelopeError(f"invalid CloudEvent attribute: {exc}") from exc
 
     def with_data(self, data: bytes) -> Self:
         return replace(self, data=data)
+
+
+def header_attrs(headers: Any) -> dict[str, str]:
+    """The CloudEvents attributes unionfed knows, read from Kafka headers in one pass (a sequence
+    of pairs or a mapping; names str or bytes), values decoded as UTF-8, nothing else checked.
+
+    Hot path of every consumer, which reads `type` from it first and parses nothing more of a
+    record it does not handle. Other headers (unknown `ce_` extensions, tracing, content-type)
+    are not decoded: their bytes are none of the envelope's business, so a binary or null value
+    there spoils nothing. A null value of a known attribute counts as absent. Raises
+    UnicodeDecodeError for a known attribute whose value is not UTF-8."""
+    pairs = headers.items() if hasattr(headers, "items") else headers
+    attr_of = _ATTR_OF_HEADER.get
+    try:  # values as Kafka gives them: bytes
+        return {
+            attr: value.decode()
+            for name, value in pairs or ()
+            if (attr := attr_of(name)) is not None and value is not None
+        }
+    except AttributeError:  # str values (a mapping built by hand, headers_dict())
+        return {
+            attr: value.decode() if isinstance(value, bytes) else str(value)
+            for name, value in pairs or ()
+            if (attr := attr_of(name)) is not None and value is not None
+        }
