@@ -15,6 +15,7 @@ import importlib
 import io
 import secrets
 import time
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -168,7 +169,9 @@ async def _count_outbox(url: str) -> int:
 
 async def _written_rows(url: str, branch_id: str) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
     """What the import wrote, per table (columns, rows): members and history as stored, and the
-    outbox rows rebuilt from the members (the relay deletes rows once they are published)."""
+    outbox rows rebuilt from the members with the same attributes as the import's (the relay
+    deletes rows once they are published): actor, a request's correlation id and trace span."""
+    from unionfed_chassis import context
     from unionfed_chassis.db import outbox_row
     from unionfed_events import Envelope, topics
     from unionfed_events import membership as ev
@@ -177,12 +180,14 @@ async def _written_rows(url: str, branch_id: str) -> dict[str, tuple[list[str], 
     try:
         members = await conn.fetch("SELECT * FROM members WHERE branch_id = $1", branch_id)
         history = await conn.fetch(
-            "SELECT member_id, at, on_date, kind, district, branch_id, details FROM member_history "
-            "WHERE branch_id = $1",
+            "SELECT member_id, at, on_date, kind, district, branch_id, details, actor, actor_role "
+            "FROM member_history WHERE branch_id = $1",
             branch_id,
         )
     finally:
         await conn.close()
+    actor, role = history[0]["actor"], history[0]["actor_role"]
+    correlation, request_trace = str(uuid.uuid4()), context.new_traceparent()
     outbox = []
     for m in members:
         event = ev.MemberJoined(
@@ -198,7 +203,15 @@ async def _written_rows(url: str, branch_id: str) -> dict[str, tuple[list[str], 
             national_id_masked=m["national_id_masked"],
         )
         envelope = Envelope.wrap(
-            event, source="/unionfed/membership", district=m["district"], branch=m["branch_id"], sequence=1
+            event,
+            source="/unionfed/membership",
+            district=m["district"],
+            branch=m["branch_id"],
+            sequence=1,
+            correlationid=correlation,
+            traceparent=context.child_traceparent(request_trace),
+            actor=actor,
+            actorrole=role,
         )
         row = outbox_row(envelope, topics.events_topic("membership", m["district"]))
         outbox.append(tuple(row[c] for c in OUTBOX_COLUMNS))
