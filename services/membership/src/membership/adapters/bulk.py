@@ -10,11 +10,12 @@ person who became active through another path meanwhile), which COPY cannot do.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -97,18 +98,73 @@ async def insert_members(conn: asyncpg.Connection, records: Sequence[tuple[Any, 
         return {r[0] for r in await conn.fetch(_INSERT_MEMBERS, *columns)}
 
 
-async def copy_history(conn: asyncpg.Connection, records: Sequence[tuple[Any, ...]]) -> None:
-    """History rows, tuples in HISTORY_COLUMNS order (`details` as JSON text)."""
-    if records:
-        await conn.copy_records_to_table("member_history", records=records, columns=HISTORY_COLUMNS)
+async def copy_history(conn: asyncpg.Connection, lines: list[bytes]) -> None:
+    """History rows as COPY text lines (`HistoryLines`)."""
+    if lines:
+        await conn.copy_to_table("member_history", source=_Lines(lines), columns=HISTORY_COLUMNS)
 
 
-async def copy_outbox(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]], ce_type: str) -> None:
-    """Outbox rows (OUTBOX_COLUMNS order). COPY fires the outbox's statement-level NOTIFY
-    trigger like an INSERT does, so the relay wakes at commit."""
-    if rows:
-        await conn.copy_records_to_table("outbox", records=rows, columns=OUTBOX_COLUMNS)
-        EVENTS_STAGED.labels(type=ce_type).inc(len(rows))
+async def copy_outbox(conn: asyncpg.Connection, lines: list[bytes], ce_type: str) -> None:
+    """Outbox rows as COPY text lines (`EventLines`). COPY fires the outbox's statement-level
+    NOTIFY trigger like an INSERT does, so the relay wakes at commit."""
+    if lines:
+        await conn.copy_to_table("outbox", source=_Lines(lines), columns=OUTBOX_COLUMNS)
+        EVENTS_STAGED.labels(type=ce_type).inc(len(lines))
+
+
+class _Lines:
+    """COPY data from a list of lines, sent in one piece (asyncpg takes an async iterable)."""
+
+    def __init__(self, lines: list[bytes]) -> None:
+        self.data: bytes | None = b"".join(lines)
+
+    def __aiter__(self) -> _Lines:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self.data is None:
+            raise StopAsyncIteration
+        data, self.data = self.data, None
+        return data
+
+
+# Rows built as COPY text lines, not tuples for asyncpg's binary COPY: asyncpg type-checks every
+# element of every array (14 headers twice per outbox row), which cost more than building the
+# line; here the parts shared by every row are escaped once.
+
+
+def copy_text(value: str) -> str:
+    """A value in COPY's text format (backslash, tab, newline, carriage return escaped)."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+_BYTEA = copy_text("\\x")  # bytea's hex input format
+_BYTEA_ELEMENT = copy_text('"\\\\x')  # the same, quoted as an array element
+
+
+def _bytea(value: bytes) -> str:
+    return _BYTEA + value.hex()
+
+
+def _bytea_element(value: bytes) -> str:
+    return _BYTEA_ELEMENT + value.hex() + '"'
+
+
+@dataclass(frozen=True)
+class HistoryLines:
+    """History rows of joins (what `repository.history_row` builds, plus the actor)."""
+
+    shared: str  # kind, district, branch, details, actor, role: escaped once
+
+    @classmethod
+    def of(
+        cls, kind: str, district: str, branch_id: str, details: dict[str, Any], actor: context.Actor
+    ) -> HistoryLines:
+        values = (kind, district, branch_id, json.dumps(details), actor.subject, actor.role)
+        return cls("\t".join(copy_text(v) for v in values))
+
+    def line(self, member_id: UUID, on: date) -> bytes:
+        return f"{member_id}\t{on.isoformat()}\t{self.shared}\n".encode()
 
 
 # Stand-ins for the attributes that differ per event, found in the template's headers by value.
@@ -116,15 +172,16 @@ _ID, _SUBJECT, _TRACE = "\x00id", "\x00subject", "\x00traceparent"
 
 
 @dataclass(frozen=True)
-class EventRows:
+class EventLines:
     """Outbox rows of many events of one type that share everything but id, subject, trace
-    span and payload (one command's events): the headers come from one envelope built the usual
-    way, so they are exactly what `UnitOfWork.emit` would store, without an envelope per event.
-    Lineage and actor come from the current request or message context, as in `emit`."""
+    span and payload (one command's events), as COPY text lines. The headers come from one
+    envelope built the usual way, so they are what `UnitOfWork.emit` would store, without an
+    envelope per event. Lineage and actor come from the current request or message context, as
+    in `emit`."""
 
     topic: str
-    names: list[str]
-    values: list[bytes]
+    names: str  # the header_names column, escaped
+    elements: list[str]  # the header_values elements, escaped
     id_at: int
     subject_at: int
     trace_at: int
@@ -134,7 +191,7 @@ class EventRows:
     @classmethod
     def template(
         cls, event_type: type[Event], *, source: str, topic: str, district: str, branch: str, sequence: int
-    ) -> EventRows:
+    ) -> EventLines:
         ctx = context.current.get()
         actor = ctx.actor or context.Actor(source, context.SERVICE_ROLE)
         envelope = Envelope(
@@ -154,26 +211,29 @@ class EventRows:
         )
         row = outbox_row(envelope, topic)
         values: list[bytes] = row["header_values"]
-        at = {v: i for i, v in enumerate(values)}
-        own_id = ctx.correlation_id is None
+        id_at = values.index(_ID.encode())
         return cls(
-            topic=topic,
-            names=row["header_names"],
-            values=values,
-            id_at=at[_ID.encode()],
-            subject_at=at[_SUBJECT.encode()],
-            trace_at=at[_TRACE.encode()],
-            correlation_is_id=values.index(_ID.encode(), at[_ID.encode()] + 1) if own_id else None,
+            topic=copy_text(topic),
+            names=copy_text("{" + ",".join(f'"{n}"' for n in row["header_names"]) + "}"),
+            elements=[_bytea_element(v) for v in values],
+            id_at=id_at,
+            subject_at=values.index(_SUBJECT.encode()),
+            trace_at=values.index(_TRACE.encode()),
+            correlation_is_id=values.index(_ID.encode(), id_at + 1) if ctx.correlation_id is None else None,
             parent_trace=ctx.traceparent,
         )
 
-    def row(self, subject: str, payload: bytes) -> tuple[Any, ...]:
+    def line(self, subject: str, payload: bytes) -> bytes:
         """One event's outbox row (OUTBOX_COLUMNS order): a new UUIDv7 id and trace span."""
         event_id = str(uuid7())
-        values = self.values.copy()
-        values[self.id_at] = event_id.encode()
-        values[self.subject_at] = key = subject.encode()
-        values[self.trace_at] = context.child_traceparent(self.parent_trace).encode()
+        key = subject.encode()
+        elements = self.elements.copy()
+        elements[self.id_at] = _bytea_element(event_id.encode())
+        elements[self.subject_at] = _bytea_element(key)
+        elements[self.trace_at] = _bytea_element(context.child_traceparent(self.parent_trace).encode())
         if self.correlation_is_id is not None:
-            values[self.correlation_is_id] = values[self.id_at]
-        return (event_id, self.topic, key, self.names, values, payload)
+            elements[self.correlation_is_id] = elements[self.id_at]
+        values = "{" + ",".join(elements) + "}"
+        return (
+            f"{event_id}\t{self.topic}\t{_bytea(key)}\t{self.names}\t{values}\t{_bytea(payload)}\n".encode()
+        )

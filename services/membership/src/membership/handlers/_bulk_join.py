@@ -9,7 +9,6 @@ in a thread: members, history rows, MemberJoined outbox rows), `write` (database
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -43,8 +42,8 @@ class Admitted:
 class Built:
     new: list[tuple[ImportRow, Secrets, Member]]
     members: list[tuple[Any, ...]]
-    history: list[tuple[Any, ...]]
-    outbox: list[tuple[Any, ...]]
+    history: list[bytes]  # COPY text lines
+    outbox: list[bytes]
     refused: list[Refusal]
 
 
@@ -88,9 +87,10 @@ class _BulkJoin:
         self, uow: UnitOfWork, branch: Branch, channel: JoinChannel, conn: asyncpg.Connection
     ) -> None:
         self.repo, self.conn, self.branch, self.channel = Repository(uow.session), conn, branch, channel
-        self.actor = uow.actor
-        self.details = json.dumps({"channel": channel.value})  # the same for every row
-        self.events = bulk.EventRows.template(
+        self.history = bulk.HistoryLines.of(
+            "joined", branch.district, branch.branch_id, {"channel": channel.value}, uow.actor
+        )
+        self.events = bulk.EventLines.template(
             ev.MemberJoined,
             source=uow.source,
             topic=topics.events_topic(uow.domain, branch.district),
@@ -120,9 +120,9 @@ class _BulkJoin:
         return Built(
             new,
             [bulk.member_record(member_row(m, sec, self.channel.value)) for _, sec, m in new],
-            [self._history(m) for _, _, m in new],
+            [self.history.line(m.member_id, m.joined_on) for _, _, m in new],
             [
-                self.events.row(str(m.member_id), member_joined(m, self.channel).model_dump_json().encode())
+                self.events.line(str(m.member_id), member_joined(m, self.channel).model_dump_json().encode())
                 for _, _, m in new
             ],
             admitted.refused,
@@ -143,20 +143,6 @@ class _BulkJoin:
         await bulk.copy_outbox(self.conn, outbox, ev.MemberJoined.ce_type())
         done.created += len(inserted)
         done.refused += refused
-
-    def _history(self, member: Member) -> tuple[Any, ...]:
-        """The history row of a join (what `repository.history_row` builds), in HISTORY_COLUMNS
-        order."""
-        return (
-            member.member_id,
-            member.joined_on,
-            "joined",
-            member.district,
-            member.branch_id,
-            self.details,
-            self.actor.subject,
-            self.actor.role,
-        )
 
 
 async def _split_active(
