@@ -60,8 +60,8 @@ async def join_all(
     """Join every valid row of `first` and the pieces `rest` yields (pulled in a thread)."""
     joiner = _BulkJoin(uow, branch, channel, await bulk.driver_connection(uow.session))
     done = Joined(ParsedImport([], []), 0, [])
-    built: Built | None = await asyncio.to_thread(joiner.build, await joiner.admit(first, done))
-    sealed = await asyncio.to_thread(next, rest, None)
+    admitted: Admitted | None = await joiner.admit(first, done)
+    built, sealed = await asyncio.to_thread(_build_and_seal_next, joiner, admitted, rest)
     while built is not None:
         admitted = await joiner.admit(sealed, done) if sealed is not None else None
         ahead = asyncio.create_task(asyncio.to_thread(_build_and_seal_next, joiner, admitted, rest))
@@ -77,6 +77,7 @@ async def join_all(
 def _build_and_seal_next(
     joiner: _BulkJoin, admitted: Admitted | None, rest: Iterator[Piece]
 ) -> tuple[Built | None, Piece | None]:
+    """The thread's share of one turn: the admitted piece's rows, then the next piece sealed."""
     if admitted is None:
         return None, None
     return joiner.build(admitted), next(rest, None)
