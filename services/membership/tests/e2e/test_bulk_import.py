@@ -147,3 +147,38 @@ async def test_unusable_file_and_unknown_branch(svc: Service) -> None:
         files={"file": ("x.csv", to_csv([]), "text/csv")},
     )
     assert r.status_code == 404
+
+
+async def test_a_failure_in_a_later_piece_leaves_nothing_of_the_import(
+    svc: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from membership.adapters import bulk
+
+    branch_id = await svc.create_branch(DISTRICT)
+    people = list(demo_members(demo_branches(), 2_500, seed=77))
+    data = to_csv([[p.name, p.national_id, p.phone, p.employer, p.employment_type.value, ""] for p in people])
+    copy_outbox, calls = bulk.copy_outbox, []
+
+    async def fail_on_the_second_piece(*args: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:  # the first piece's members, history and events are already written
+            raise RuntimeError("injected: the database went away")
+        await copy_outbox(*args)
+
+    monkeypatch.setattr(bulk, "copy_outbox", fail_on_the_second_piece)
+    with pytest.raises(RuntimeError, match="injected"):
+        await upload(svc, branch_id, data)
+    monkeypatch.setattr(bulk, "copy_outbox", copy_outbox)
+
+    again = await upload(svc, branch_id, data)  # not a replay: the first import left no record
+    assert again.status_code == 200, again.text
+    assert (again.json()["created"], again.json()["replayed"]) == (2_500, False)
+    total = await svc.client.get(
+        "/members", params={"branch_id": branch_id, "page_size": 1}, headers=svc.admin
+    )
+    assert total.json()["total"] == 2_500
+    joined = await svc.events.wait("MemberJoined", count=2_500, within=60, branch_id=branch_id)
+    assert len({j.data["member_id"] for j in joined}) == 2_500
+    assert {j.data["member_id"] for j in svc.events.of("MemberJoined", branch_id=branch_id)} == {
+        j.data["member_id"] for j in joined
+    }

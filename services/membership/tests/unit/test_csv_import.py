@@ -1,10 +1,9 @@
 import csv
 import io
-import time
 from datetime import date
 
 import pytest
-from membership.domain.csv_import import CsvFormatError, failed_rows_csv, parse_import
+from membership.domain.csv_import import CsvFormatError, failed_rows_csv, parse_import, parse_import_chunks
 from membership.domain.enums import EmploymentType
 from membership.domain.national_id import make_test_national_id
 
@@ -146,28 +145,30 @@ def distinct_id(i: int) -> str:
     return make_test_national_id("310104", date(1970 + i % 30, 1 + i % 12, 1 + i % 28), i % 1000)
 
 
-def test_parses_ten_thousand_rows_quickly() -> None:
-    rows = [
-        HEADER,
-        *(
-            [
-                f"职工{chr(0x4E00 + i % 500)}",
-                distinct_id(i),
-                f"138{i:08d}",
-                "上海恒通物流有限公司",
-                "migrant",
-                "",
-            ]
-            for i in range(10_000)
-        ),
+def test_pieces_cover_every_line_and_find_duplicates_across_pieces() -> None:
+    people = [
+        [f"职工{chr(0x4E00 + i % 500)}", distinct_id(i), f"138{i:08d}", "上海恒通物流有限公司", "migrant", ""]
+        for i in range(2_500)
     ]
-    data = to_csv(rows)
-    start = time.perf_counter()
-    parsed = parse_import(data, today=TODAY)
-    elapsed = time.perf_counter() - start
-    print(f"\nparsed 10,000 rows in {elapsed * 1000:.0f} ms")
-    assert len(parsed.rows) == 10_000 and parsed.errors == []
-    assert elapsed < 1.0
+    people[2_100][1] = people[3][1]  # line 2,101 (third piece) repeats line 4 (first piece)
+    people[1_500] = ["", "", "", "", "", ""]  # a blank line still counts
+    data = to_csv([HEADER, *people])
+
+    pieces = list(parse_import_chunks(data, lines_per_chunk=1_000, today=TODAY))
+
+    assert [len(p.rows) for p in pieces] == [1_000, 999, 499]
+    assert [(e.row_number, e.field) for p in pieces for e in p.errors] == [(2_101, "national_id")]
+    assert "duplicate of row 4" in pieces[2].errors[0].reason
+    whole = parse_import(data, today=TODAY)
+    assert [r for p in pieces for r in p.rows] == whole.rows
+    assert [e for p in pieces for e in p.errors] == whole.errors
+
+
+def test_pieces_check_the_header_before_the_first_piece() -> None:
+    pieces = parse_import_chunks(to_csv([["name", "phone"], ["张伟", "13800000000"]]), today=TODAY)
+    with pytest.raises(CsvFormatError, match="missing column"):
+        next(pieces)
+    assert [p.rows for p in parse_import_chunks(to_csv([HEADER]), today=TODAY)] == [[]]
 
 
 def test_raw_rows_returns_original_cells_numbered_like_the_parser() -> None:

@@ -236,22 +236,6 @@ class Repository:
     async def insert_member(self, member: Member, secrets: Secrets, channel: str) -> None:
         await self.session.execute(sa.insert(members).values(member_row(member, secrets, channel)))
 
-    async def insert_members_skipping_active(self, rows: list[dict[str, Any]]) -> set[UUID]:
-        """Insert many members; rows whose person meanwhile became active elsewhere are skipped
-        (the partial unique index decides). Returns the ids actually inserted."""
-        if not rows:
-            return set()
-        stmt = (
-            pg_insert(members)
-            .on_conflict_do_nothing(
-                index_elements=["national_id_hash"],
-                index_where=sa.text("status IN ('pending', 'active')"),
-            )
-            .returning(members.c.member_id)
-        )
-        result = await self.session.execute(stmt, rows)
-        return set(result.scalars())
-
     async def save_members(self, batch: list[Member], *, phone_enc: bytes | None = None) -> None:
         """Write back the mutable fields of loaded members (one executemany for many)."""
         if not batch:

@@ -8,7 +8,7 @@ import csv
 import dataclasses
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -30,6 +30,7 @@ __all__ = [
     "RowError",
     "failed_rows_csv",
     "parse_import",
+    "parse_import_chunks",
     "raw_rows",
 ]
 
@@ -79,26 +80,40 @@ class ParsedImport:
 
 def parse_import(data: bytes, *, today: date | None = None) -> ParsedImport:
     """Validate every data row; raise CsvFormatError only when the file as a whole is unusable."""
+    parsed = ParsedImport([], [])
+    for chunk in parse_import_chunks(data, today=today):
+        parsed.rows += chunk.rows
+        parsed.errors += chunk.errors
+    return parsed
+
+
+def parse_import_chunks(
+    data: bytes, *, lines_per_chunk: int = 1000, today: date | None = None
+) -> Iterator[ParsedImport]:
+    """`parse_import` in pieces of `lines_per_chunk` data lines (the last one possibly empty),
+    so a caller can write one piece while the next is validated. The first `next()` checks the
+    header (CsvFormatError); duplicates are found across pieces."""
     today = today or date.today()
     reader = csv.reader(io.StringIO(_decode(data)))
     header = next(reader, None)
     if header is None:
         raise CsvFormatError("the file is empty")
     columns = _map_header(header)
-    rows: list[ImportRow] = []
-    errors: list[RowError] = []
     first_seen: dict[str, int] = {}
+    chunk = ParsedImport([], [])
     for number, cells in enumerate(reader, start=1):
-        if not any(c.strip() for c in cells):
-            continue  # blank lines and Excel's trailing ",,,," rows; numbering still counts them
-        cells += [""] * (len(header) - len(cells))
-        values = {key: cells[i].strip() for key, i in columns.items()}
-        check = _RowCheck(number, values, dict(zip(header, cells, strict=False)))
-        row = _validate_row(check, first_seen, today)
-        if row is not None:
-            rows.append(row)
-        errors.extend(check.errors)
-    return ParsedImport(rows, errors)
+        if cells and any(c.strip() for c in cells):  # blank lines and Excel's ",,,," rows; numbered
+            cells += [""] * (len(header) - len(cells))
+            values = {key: cells[i].strip() for key, i in columns.items()}
+            check = _RowCheck(number, values, header, cells)
+            row = _validate_row(check, first_seen, today)
+            if row is not None:
+                chunk.rows.append(row)
+            chunk.errors.extend(check.errors)
+        if number % lines_per_chunk == 0:
+            yield chunk
+            chunk = ParsedImport([], [])
+    yield chunk
 
 
 def raw_rows(data: bytes, numbers: set[int]) -> dict[int, dict[str, str]]:
@@ -141,8 +156,8 @@ class _RowCheck:
     """Runs each validator on one row and collects every failure, so the officer can fix
     all of a row's mistakes in one pass."""
 
-    def __init__(self, number: int, values: dict[str, str], raw: dict[str, str]) -> None:
-        self.number, self.values, self.raw = number, values, raw
+    def __init__(self, number: int, values: dict[str, str], header: list[str], cells: list[str]) -> None:
+        self.number, self.values, self.header, self.cells = number, values, header, cells
         self.errors: list[RowError] = []
 
     def __call__(self, key: str, validate: Callable[[str], T], fallback: T) -> T:
@@ -157,7 +172,9 @@ class _RowCheck:
             return fallback
 
     def fail(self, key: str, reason: str) -> None:
-        self.errors.append(RowError(self.number, key, reason, self.raw))
+        # The original cells only for failed rows (the failed-rows file), not for every row.
+        raw = self.errors[0].raw if self.errors else dict(zip(self.header, self.cells, strict=False))
+        self.errors.append(RowError(self.number, key, reason, raw))
 
 
 def _validate_row(check: _RowCheck, first_seen: dict[str, int], today: date) -> ImportRow | None:

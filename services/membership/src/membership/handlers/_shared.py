@@ -79,9 +79,11 @@ def member_joined(member: Member, channel: JoinChannel) -> ev.MemberJoined:
     )
 
 
-def new_member(branch: Branch, person: ValidPerson, serial: int, joined_on: date) -> Member:
+def new_member(
+    branch: Branch, person: ValidPerson, serial: int, joined_on: date, member_id: uuid.UUID | None = None
+) -> Member:
     return Member(
-        member_id=uuid.uuid4(),
+        member_id=member_id or uuid.uuid4(),
         card_number=format_card_number(date.today().year, serial),
         name=person.name,
         national_id_masked=mask_national_id(person.national_id),
