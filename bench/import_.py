@@ -314,8 +314,8 @@ async def _db_floor(
 
 def _cpu_floor(csv_bytes: bytes) -> float:
     """The import's CPU work alone: parse and validate every row, hash and encrypt ID and phone."""
+    from membership.adapters.vault import NationalIdVault
     from membership.domain.csv_import import parse_import
-    from membership.domain.national_id import NationalIdVault
     from membership.handlers._shared import secrets_of
 
     vault = NationalIdVault(secrets.token_bytes(32))

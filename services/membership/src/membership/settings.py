@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from unionfed_chassis.rate_limit import parse_limits
 from unionfed_chassis.settings import ServiceSettings
 
-from membership.domain.national_id import NationalIdVault
+from membership.adapters.vault import NationalIdVault
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

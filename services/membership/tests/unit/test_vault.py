@@ -2,7 +2,8 @@ from datetime import date
 from typing import Any
 
 import pytest
-from membership.domain.national_id import NationalIdVault, make_test_national_id
+from membership.adapters.vault import NationalIdVault
+from membership.domain.national_id import make_test_national_id
 
 SECRET = b"k" * 32
 NID = make_test_national_id("310115", date(1979, 3, 8), 42)

@@ -12,7 +12,7 @@ from unionfed_events import topics
 
 from membership import commands as cmds
 from membership import handlers
-from membership.domain.national_id import NationalIdVault
+from membership.adapters.vault import NationalIdVault
 
 log = logging.getLogger("membership.registrations")
 

@@ -15,12 +15,13 @@ from unionfed_events import membership as ev
 
 from membership import commands as cmds
 from membership.adapters.repository import Repository, Secrets, history_row
+from membership.adapters.vault import NationalIdVault
 from membership.domain.card import format_card_number
 from membership.domain.enums import EmploymentType, JoinChannel, MemberStatus
 from membership.domain.errors import AlreadyMember, DomainError, NotFound
 from membership.domain.model import Branch, Member
 from membership.domain.names import validate_employer, validate_name
-from membership.domain.national_id import NationalIdVault, mask_national_id, validate_national_id
+from membership.domain.national_id import mask_national_id, validate_national_id
 from membership.domain.phone import mask_phone, validate_mobile
 
 Scope = Callable[[str | None, str | None], None]

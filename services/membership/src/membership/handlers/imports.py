@@ -15,6 +15,7 @@ from unionfed_chassis.inputs import without_control_characters
 
 from membership import commands as cmds
 from membership.adapters.repository import Repository
+from membership.adapters.vault import NationalIdVault
 from membership.domain.csv_import import (
     RowError,
     failed_rows_csv,
@@ -22,7 +23,6 @@ from membership.domain.csv_import import (
     raw_rows,
 )
 from membership.domain.model import Branch
-from membership.domain.national_id import NationalIdVault
 from membership.handlers._bulk_join import Piece, join_all
 from membership.handlers._shared import (
     Scope,

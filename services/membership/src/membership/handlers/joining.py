@@ -18,10 +18,11 @@ from unionfed_events import membership as ev
 from membership import commands as cmds
 from membership.adapters.joining_store import BranchSystems, VerificationCodes
 from membership.adapters.repository import Repository, Secrets, application_from_row
+from membership.adapters.vault import NationalIdVault
 from membership.domain.enums import ApplicationStatus, JoinChannel
 from membership.domain.errors import AlreadyMember, DomainError, InvalidTransition, NotFound
 from membership.domain.model import Application, Member
-from membership.domain.national_id import NationalIdVault, mask_national_id
+from membership.domain.national_id import mask_national_id
 from membership.domain.phone import mask_phone
 from membership.domain.verification import CodeBook, InvalidCode
 from membership.handlers._shared import (

@@ -11,10 +11,10 @@ from unionfed_events import membership as ev
 
 from membership import commands as cmds
 from membership.adapters.repository import Repository, history_row
+from membership.adapters.vault import NationalIdVault
 from membership.domain.enums import MemberStatus
 from membership.domain.errors import DomainError, InvalidTransition, NotFound
 from membership.domain.model import Member
-from membership.domain.national_id import NationalIdVault
 from membership.domain.phone import validate_mobile
 from membership.handlers._shared import Scope, move_member, open_branch, refuse_if_active
 

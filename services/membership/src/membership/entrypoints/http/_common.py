@@ -12,8 +12,8 @@ from unionfed_chassis.errors import error_body
 from unionfed_chassis.inputs import MAX_PAGE, MAX_PAGE_SIZE, DistrictCode, ShortText, Slug
 
 from membership.adapters import queries
+from membership.adapters.vault import NationalIdVault
 from membership.domain.errors import DomainError, NotFound
-from membership.domain.national_id import NationalIdVault
 
 PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]

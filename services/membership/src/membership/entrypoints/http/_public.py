@@ -12,8 +12,8 @@ from limits import RateLimitItem
 from unionfed_chassis.rate_limit import RateLimiter, client_key, parse_limits
 
 from membership.adapters.sms import CodeSender, LoggingCodeSender
+from membership.adapters.vault import NationalIdVault
 from membership.domain.errors import InvalidPhone
-from membership.domain.national_id import NationalIdVault
 from membership.domain.phone import validate_mobile
 from membership.domain.verification import CodeBook
 from membership.settings import MembershipSettings
