@@ -137,6 +137,8 @@ class ChaosPlatform:
             r = await client.post("/branch-systems", json=system)
             if r.status_code != 201 and (await client.get(f"/branch-systems/{SYSTEM}")).status_code != 200:
                 raise RuntimeError(f"could not register branch system {SYSTEM}: {r.status_code} {r.text}")
+        # A broker restart re-creates these with the platform's topics (see revive_broker).
+        self.topic_specs += topics.system_topics("membership", DISTRICT, SYSTEM)
         return ids
 
     # -- what scenarios do -------------------------------------------------------------------
