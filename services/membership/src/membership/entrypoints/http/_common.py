@@ -65,6 +65,15 @@ def _items(model: type[Any]) -> TypeAdapter[list[Any]]:
     return _ITEMS[model]
 
 
+def in_scope(row: Any, what: str, principal: Principal) -> Any:
+    """The row of a unit-owned resource (its `district` and `branch_id`), or 404 when there is
+    none; 403 unless the principal's scope covers it."""
+    if row is None:
+        raise NotFound(what)
+    principal.check(row.district, row.branch_id)
+    return row
+
+
 def page_of(result: queries.Page, model: type[Any], page: int, size: int) -> dict[str, Any]:
     # One validation call for the whole page (rows read by attribute inside pydantic-core), not one per row.
     return {

@@ -14,9 +14,9 @@ from membership import commands as cmds
 from membership import handlers
 from membership.adapters.repository import Repository
 from membership.domain.csv_import import failed_rows_csv
-from membership.domain.errors import DomainError, NotFound
+from membership.domain.errors import DomainError
 from membership.entrypoints import schemas as s
-from membership.entrypoints.http._common import BranchIdPath, VaultDep
+from membership.entrypoints.http._common import BranchIdPath, VaultDep, in_scope
 from membership.entrypoints.http.access import READ, WRITE, Allow
 
 ImportsWriter = Annotated[Principal, Allow("imports", WRITE)]
@@ -66,11 +66,7 @@ def _import_public(result: handlers.ImportResult) -> s.ImportPublic:
 
 
 async def _load_import(import_id: UUID, uow: Any, principal: Principal) -> Any:
-    row = await Repository(uow.session).get_import(import_id)
-    if row is None:
-        raise NotFound(f"import {import_id}")
-    principal.check(row.district, row.branch_id)
-    return row
+    return in_scope(await Repository(uow.session).get_import(import_id), f"import {import_id}", principal)
 
 
 @router.get("/imports/{import_id}", response_model=s.ImportPublic)

@@ -16,7 +16,7 @@ from membership import commands as cmds
 from membership import handlers
 from membership.adapters import queries
 from membership.domain.enums import ApplicationStatus
-from membership.domain.errors import DomainError, NotFound
+from membership.domain.errors import DomainError
 from membership.entrypoints import schemas as s
 from membership.entrypoints.http._common import (
     BranchFilter,
@@ -25,6 +25,7 @@ from membership.entrypoints.http._common import (
     PageNo,
     PageSize,
     VaultDep,
+    in_scope,
     page_of,
     scoped,
 )
@@ -120,10 +121,7 @@ async def get_application(
 ) -> Any:
     """One application as it really stands, e.g. `duplicate_of` a member (never shown to the public)."""
     row = await queries.get_application(uow.session, application_id)
-    if row is None:
-        raise NotFound(f"application {application_id}")
-    principal.check(row.district, row.branch_id)
-    return row
+    return in_scope(row, f"application {application_id}", principal)
 
 
 @router.post("/applications/{application_id}/approve", response_model=s.MemberPublic)

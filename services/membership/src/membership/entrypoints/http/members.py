@@ -14,7 +14,6 @@ from membership import commands as cmds
 from membership import handlers
 from membership.adapters import queries
 from membership.domain.enums import EmploymentType, MemberStatus
-from membership.domain.errors import NotFound
 from membership.entrypoints import schemas as s
 from membership.entrypoints.http._common import (
     BranchFilter,
@@ -23,6 +22,7 @@ from membership.entrypoints.http._common import (
     PageSize,
     TextFilter,
     VaultDep,
+    in_scope,
     page_of,
     scoped,
 )
@@ -66,11 +66,7 @@ async def list_members(
 
 
 async def _visible_member(member_id: UUID, uow: Any, principal: Principal) -> Any:
-    row = await queries.get_member(uow.session, member_id)
-    if row is None:
-        raise NotFound(f"member {member_id}")
-    principal.check(row.district, row.branch_id)
-    return row
+    return in_scope(await queries.get_member(uow.session, member_id), f"member {member_id}", principal)
 
 
 @router.get("/members/{member_id}", response_model=s.MemberPublic)

@@ -13,7 +13,6 @@ from membership import commands as cmds
 from membership import handlers
 from membership.adapters import queries
 from membership.domain.enums import BranchKind, BranchStatus
-from membership.domain.errors import NotFound
 from membership.entrypoints import schemas as s
 from membership.entrypoints.http._common import (
     BranchIdPath,
@@ -21,6 +20,7 @@ from membership.entrypoints.http._common import (
     PageNo,
     PageSize,
     TextFilter,
+    in_scope,
     page_of,
     scoped,
 )
@@ -98,11 +98,7 @@ async def get_branch(
     branch_id: BranchIdPath, uow: UowDep, principal: Annotated[Principal, Allow("branches", READ)]
 ) -> Any:
     """One branch."""
-    row = await queries.get_branch(uow.session, branch_id)
-    if row is None:
-        raise NotFound(f"branch {branch_id}")
-    principal.check(row.district, row.branch_id)
-    return row
+    return in_scope(await queries.get_branch(uow.session, branch_id), f"branch {branch_id}", principal)
 
 
 @router.post("/branches/{branch_id}/close", response_model=s.BranchClosurePublic)
