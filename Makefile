@@ -32,7 +32,7 @@ fuzz: bootstrap
 lint: bootstrap
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy libs/events/src libs/chassis/src libs/devstack/src services/membership/src bench
+	$(UV) run mypy libs/events/src libs/chassis/src libs/devstack/src services/membership/src services/assistance/src bench
 
 format: bootstrap
 	$(UV) run ruff check --fix .

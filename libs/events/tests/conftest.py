@@ -16,7 +16,18 @@ from unionfed_events.base import Event
 MEMBER = UUID("0190a5c2-7a4e-7c3d-8f00-0000000000a1")
 CASE = UUID("0190a5c2-7a4e-7c3d-8f00-0000000000c1")
 CAMPAIGN = UUID("0190a5c2-7a4e-7c3d-8f00-0000000000d1")
+RECORD = UUID("0190a5c2-7a4e-7c3d-8f00-0000000000e1")
+BATCH = UUID("0190a5c2-7a4e-7c3d-8f00-0000000000f1")
 DAY = date(2025, 3, 1)
+STEP = a.ApprovalStep(
+    level=a.ApprovalLevel.BRANCH,
+    decision=a.Decision.APPROVED,
+    actor="officer-17",
+    actor_role="branch_officer",
+    at=datetime(2025, 3, 2, 9, 30, tzinfo=UTC),
+    comment="invoice checked",
+    amount_yuan=Decimal("2500.00"),
+)
 
 
 def sample_events() -> list[Event]:
@@ -96,12 +107,30 @@ def sample_events() -> list[Event]:
             card_number="XH-000124",
         ),
         a.HardshipWorkerRegistered(
+            record_id=RECORD,
             member_id=MEMBER,
             branch_id="xuhui-b012",
             district="xuhui",
-            cause=a.HardshipCause.ILLNESS,
+            category=a.HardshipCategory.DEEP,
+            causes=[a.HardshipCause.ILLNESS, a.HardshipCause.EDUCATION_COSTS],
             household_size=3,
             registered_on=DAY,
+            review_due_on=date(2026, 3, 1),
+        ),
+        a.HardshipWorkerReviewed(
+            record_id=RECORD,
+            member_id=MEMBER,
+            district="xuhui",
+            category=a.HardshipCategory.RELATIVE,
+            reviewed_on=date(2026, 3, 1),
+            review_due_on=date(2027, 3, 1),
+        ),
+        a.HardshipWorkerExited(
+            record_id=RECORD,
+            member_id=MEMBER,
+            district="xuhui",
+            reason=a.HardshipExitReason.CIRCUMSTANCES_IMPROVED,
+            exited_on=date(2026, 6, 1),
         ),
         a.AidRequested(
             case_id=CASE,
@@ -111,38 +140,107 @@ def sample_events() -> list[Event]:
             district="xuhui",
             branch_id="xuhui-b012",
             requested_on=DAY,
+            levels=[a.ApprovalLevel.BRANCH, a.ApprovalLevel.DISTRICT],
+            trail=[STEP],
         ),
         a.AidApproved(
             case_id=CASE,
+            member_id=MEMBER,
             district="xuhui",
+            branch_id="xuhui-b012",
             level=a.ApprovalLevel.BRANCH,
-            approver_role="branch_chair",
             approved_amount_yuan=Decimal("2500"),
+            next_level=a.ApprovalLevel.DISTRICT,
+            trail=[STEP],
         ),
-        a.AidRejected(case_id=CASE, district="xuhui", reason="duplicate", level=a.ApprovalLevel.DISTRICT),
+        a.AidReturned(
+            case_id=CASE,
+            member_id=MEMBER,
+            district="xuhui",
+            branch_id="xuhui-b012",
+            level=a.ApprovalLevel.DISTRICT,
+            comment="attach the hospital invoice",
+            trail=[STEP],
+        ),
+        a.AidRejected(
+            case_id=CASE,
+            member_id=MEMBER,
+            district="xuhui",
+            branch_id="xuhui-b012",
+            reason="duplicate",
+            level=a.ApprovalLevel.DISTRICT,
+            trail=[STEP],
+        ),
         a.AidGranted(
             case_id=CASE,
             member_id=MEMBER,
             aid_type=a.AidType.MEDICAL,
             amount_yuan=Decimal("2500.00"),
             district="xuhui",
+            branch_id="xuhui-b012",
+            fund="xuhui:2025:medical",
             budget_year=2025,
+            trail=[STEP],
         ),
         a.AidDisbursed(
             case_id=CASE,
+            member_id=MEMBER,
             district="xuhui",
             amount_yuan=Decimal("2500.00"),
             disbursed_on=DAY,
             channel=a.DisbursementChannel.BANK_TRANSFER,
+            batch_id=BATCH,
+        ),
+        a.AidPaymentFailed(
+            case_id=CASE, member_id=MEMBER, district="xuhui", batch_id=BATCH, reason="account closed"
+        ),
+        a.AidCaseCancelled(
+            case_id=CASE,
+            member_id=MEMBER,
+            district="xuhui",
+            reason="expired",
+            released_yuan=Decimal("2500.00"),
+            trail=[STEP],
         ),
         a.AidCaseEscalated(
             case_id=CASE,
             district="xuhui",
+            branch_id="xuhui-b012",
             from_level=a.ApprovalLevel.BRANCH,
             to_level=a.ApprovalLevel.DISTRICT,
-            overdue_days=3,
+            waiting_since=datetime(2025, 3, 1, 8, 0, tzinfo=UTC),
         ),
-        a.DistrictBudgetAllocated(district="xuhui", year=2025, amount_yuan=Decimal("1200000.00")),
+        a.AidCaseFlagged(
+            case_id=CASE, member_id=MEMBER, district="xuhui", branch_id="xuhui-b012", reason="member_left"
+        ),
+        a.AidServiceCompleted(
+            case_id=CASE,
+            member_id=MEMBER,
+            district="xuhui",
+            aid_type=a.AidType.LEGAL,
+            outcome=a.ServiceOutcome.RESOLVED,
+            completed_on=DAY,
+            trail=[STEP],
+        ),
+        a.DistrictBudgetAllocated(
+            district="xuhui",
+            year=2025,
+            aid_type=a.AidType.LIVING,
+            amount_yuan=Decimal("1200000.00"),
+            allocated_total_yuan=Decimal("1200000.00"),
+        ),
+        a.RightsAppealFiled(
+            appeal_id=RECORD,
+            case_id=CASE,
+            district="xuhui",
+            branch_id="xuhui-b012",
+            member_id=MEMBER,
+            issue=a.RightsIssue.WAGE_ARREARS,
+            employer="上海某建筑劳务有限公司",
+            industry="construction",
+            workers_affected=12,
+            filed_on=DAY,
+        ),
         c.CampaignLaunched(
             campaign_id=CAMPAIGN,
             kind=c.CampaignKind.SUMMER_COOLING,

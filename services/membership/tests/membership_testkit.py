@@ -9,19 +9,18 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 from membership.domain.national_id import make_test_national_id
 from membership.main import build_app
 from membership.settings import MembershipSettings
 from unionfed_chassis.auth import issue_token
 from unionfed_devstack.broker import ensure_topics
-from unionfed_devstack.testing import wait_for
+from unionfed_devstack.testing import EventReader, Record
 from unionfed_events import topics
 from unionfed_events.topics import TopicSpec
 
@@ -50,70 +49,6 @@ def person_id(n: int) -> str:
 
 def phone(n: int) -> str:
     return f"139{n:08d}"
-
-
-@dataclass
-class Record:
-    topic: str
-    key: bytes | None
-    headers: dict[str, str]
-    value: bytes
-
-    @property
-    def type(self) -> str:
-        return self.headers.get("ce_type", "").split(".")[-2]
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return json.loads(self.value)  # type: ignore[no-any-return]
-
-
-@dataclass
-class EventReader:
-    """A plain aiokafka consumer (own group) collecting everything from the given topics."""
-
-    bootstrap: str
-    topic_names: list[str]
-    records: list[Record] = field(default_factory=list)
-    _task: asyncio.Task[None] | None = None
-    _consumer: AIOKafkaConsumer | None = None
-
-    async def start(self) -> None:
-        self._consumer = AIOKafkaConsumer(
-            *self.topic_names,
-            bootstrap_servers=self.bootstrap,
-            group_id=f"test-reader-{uuid.uuid4().hex[:8]}",
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-        )
-        await self._consumer.start()
-        self._task = asyncio.create_task(self._run())
-
-    async def _run(self) -> None:
-        assert self._consumer is not None
-        while True:
-            batches = await self._consumer.getmany(timeout_ms=200, max_records=5000)
-            for batch in batches.values():
-                for r in batch:
-                    headers = {k: v.decode() for k, v in r.headers}
-                    self.records.append(Record(r.topic, r.key, headers, r.value))
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._consumer:
-            await self._consumer.stop()
-
-    def of(self, type_: str, **data: Any) -> list[Record]:
-        return [
-            r for r in self.records if r.type == type_ and all(r.data.get(k) == v for k, v in data.items())
-        ]
-
-    async def wait(self, type_: str, count: int = 1, within: float = 30, **data: Any) -> list[Record]:
-        await wait_for(lambda: len(self.of(type_, **data)) >= count, timeout=within)
-        return self.of(type_, **data)
 
 
 class CodeInbox(logging.Handler):

@@ -15,7 +15,7 @@ import time, and `unguarded_routes()` lists every route that is neither public n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
@@ -141,3 +141,14 @@ def _dependants(root: Dependant) -> Iterable[Dependant]:
     for dependency in root.dependencies:
         yield dependency
         yield from _dependants(dependency)
+
+
+Scope = Callable[[str | None, str | None], None]
+"""Raises ScopeError (403) unless the caller may act on the unit (district, branch); (None, None)
+is the federation itself. Every handler that acts for a caller requires one: routes pass
+`principal.check`."""
+
+
+def federation_wide(_district: str | None, _branch: str | None) -> None:
+    """The scope of internal callers that act for the whole federation (demo seeds, consumers);
+    never a request's."""

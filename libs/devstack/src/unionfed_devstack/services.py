@@ -35,6 +35,14 @@ SERVICES: list[ServiceSpec] = [
         "membership.seed",
         consumer_groups=("membership-registrations",),
     ),
+    ServiceSpec(
+        "assistance",
+        "assistance.main:app",
+        _port("assistance", 8102),
+        "assistance",
+        "assistance.seed",
+        consumer_groups=("assistance-members",),
+    ),
 ]
 
 

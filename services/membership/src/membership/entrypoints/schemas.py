@@ -6,12 +6,15 @@ states what the API enforces; the domain checks the content further."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from unionfed_chassis.inputs import Comment, DistrictCode, Name, Reason, ShortText, Slug
+from unionfed_chassis.routes import Page, Public
 from unionfed_events import topics
+
+__all__ = ["Page"]  # re-exported: the routes use s.Page
 
 from membership.domain.enums import (
     ApplicationStatus,
@@ -22,19 +25,6 @@ from membership.domain.enums import (
     LeaveReason,
     MemberStatus,
 )
-
-T = TypeVar("T")
-
-
-class Public(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-class Page(Public, Generic[T]):
-    items: list[T]
-    total: int = Field(description="Matching items over all pages")
-    page: int
-    page_size: int
 
 
 class DistrictCreate(BaseModel):

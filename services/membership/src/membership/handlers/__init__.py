@@ -8,7 +8,9 @@ The scope is a required argument: a caller acting for the whole federation passe
 history rows carry `uow.actor` (set by the route's access check or the consumer).
 """
 
-from membership.handlers._shared import Scope, ValidPerson, federation_wide, member_joined, validate_person
+from unionfed_chassis.access import Scope, federation_wide
+
+from membership.handlers._shared import ValidPerson, member_joined, validate_person
 from membership.handlers.branch_systems import register_branch_system, set_branch_system_branches
 from membership.handlers.imports import ImportResult, import_members, import_result
 from membership.handlers.joining import (

@@ -4,11 +4,11 @@ ID, and the one way a single person becomes a member."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
+from unionfed_chassis.access import Scope
 from unionfed_chassis.db import UnitOfWork
 from unionfed_events import Envelope
 from unionfed_events import membership as ev
@@ -23,16 +23,6 @@ from membership.domain.model import Branch, Member
 from membership.domain.names import validate_employer, validate_name
 from membership.domain.national_id import mask_national_id, validate_national_id
 from membership.domain.phone import mask_phone, validate_mobile
-
-Scope = Callable[[str | None, str | None], None]
-"""Raises ScopeError (403) unless the caller may act on the unit (district, branch); (None, None)
-is the federation itself. Every handler that acts for a caller requires one: routes pass
-`principal.check`."""
-
-
-def federation_wide(_district: str | None, _branch: str | None) -> None:
-    """The scope of internal callers that act for the whole federation (the demo seed); never
-    a request's."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,75 @@
+"""Commands: what a caller asks the assistance service to do (imperative names, plain data).
+Amounts are exact `Decimal` yuan, as the API takes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from unionfed_events.assistance import AidType, ApprovalLevel, ServiceOutcome
+
+
+@dataclass(frozen=True)
+class ApplyForAid:
+    member_id: UUID
+    aid_type: AidType
+    amount_yuan: Decimal | None
+    description: str | None = None
+    requested_on: date | None = None
+    origin: str = "application"
+    case_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class DecideOnCase:
+    """approve / reject / return, at the level the caller decides for."""
+
+    case_id: UUID
+    level: ApprovalLevel
+    decision: str  # approve | reject | return
+    comment: str | None = None
+    amount_yuan: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ResubmitCase:
+    case_id: UUID
+    amount_yuan: Decimal | None = None
+    description: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelCase:
+    case_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True)
+class AssignCaseworker:
+    case_id: UUID
+    caseworker: str
+
+
+@dataclass(frozen=True)
+class CompleteService:
+    case_id: UUID
+    outcome: ServiceOutcome
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class ResolveFlag:
+    case_id: UUID
+    action: str  # continue | cancel
+    comment: str
+
+
+@dataclass(frozen=True)
+class AllocateFund:
+    district: str
+    year: int
+    aid_type: AidType
+    amount_yuan: Decimal

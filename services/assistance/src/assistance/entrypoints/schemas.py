@@ -1,0 +1,159 @@
+"""Request and response models of the HTTP API (`XCreate` in, `XPublic` out). Money is exact:
+a decimal string with at most 2 decimals (`"1500.00"`), never a float."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+from unionfed_chassis.inputs import Comment, DistrictCode, Reason, ShortText
+from unionfed_chassis.routes import Page, Public
+from unionfed_events.assistance import AidType, ApprovalLevel, Decision, ServiceOutcome
+from unionfed_events.fields import Yuan
+
+__all__ = ["Page"]  # re-exported: the routes use s.Page
+
+Amount = Yuan
+
+
+class CaseCreate(BaseModel):
+    member_id: UUID
+    aid_type: AidType
+    amount_yuan: Amount | None = Field(None, description="Money aid: amount asked for; services: omit")
+    description: Comment | None = Field(None, description="The situation, in the caseworker's words")
+
+
+class CaseDecision(BaseModel):
+    decision: Literal["approve", "reject", "return"]
+    comment: Comment | None = Field(
+        None, description="Required to reject (the reason) or return (what to revise)"
+    )
+    amount_yuan: Amount | None = Field(None, description="Approve a lower amount than asked (money aid)")
+
+
+class CaseResubmit(BaseModel):
+    amount_yuan: Amount | None = None
+    description: Comment | None = None
+    comment: Comment | None = None
+
+
+class CaseCancel(BaseModel):
+    reason: Reason
+
+
+class CaseworkerAssign(BaseModel):
+    caseworker: ShortText = Field(min_length=1, description="Account id of the caseworker")
+
+
+class ServiceComplete(BaseModel):
+    outcome: ServiceOutcome
+    comment: Comment | None = None
+
+
+class FlagResolve(BaseModel):
+    action: Literal["continue", "cancel"]
+    comment: Reason
+
+
+class FundAllocate(BaseModel):
+    district: DistrictCode
+    year: int = Field(ge=2000, le=2100)
+    aid_type: AidType
+    amount_yuan: Amount
+
+
+class StepPublic(Public):
+    level: ApprovalLevel | None
+    decision: Decision
+    actor: str
+    actor_role: str
+    at: datetime
+    comment: str | None
+    amount_yuan: Decimal | None
+
+
+class FundCheck(Public):
+    """What the approver sees before deciding: the fund against what the case needs."""
+
+    fund: str
+    allocated_yuan: Decimal
+    reserved_yuan: Decimal
+    spent_yuan: Decimal
+    available_yuan: Decimal
+    required_yuan: Decimal
+    shortage_yuan: Decimal
+
+
+class CasePublic(Public):
+    case_id: UUID
+    member_id: UUID
+    district: str
+    branch_id: str
+    aid_type: AidType
+    origin: str
+    status: str
+    description: str | None
+    requested_yuan: Decimal | None
+    approved_yuan: Decimal | None
+    reserved_yuan: Decimal
+    budget_year: int
+    levels: list[ApprovalLevel]
+    current_level: ApprovalLevel | None
+    waiting_since: datetime | None
+    escalated_at: datetime | None
+    requested_on: date
+    caseworker: str | None
+    outcome: ServiceOutcome | None
+    flag: str | None
+    version: int
+
+
+class CaseDetail(CasePublic):
+    trail: list[StepPublic]
+    fund_check: FundCheck | None = Field(description="Money aid waiting for a decision: the fund's balance")
+
+
+class FundPublic(Public):
+    district: str
+    year: int
+    aid_type: AidType
+    allocated_yuan: Decimal
+    reserved_yuan: Decimal
+    spent_yuan: Decimal
+    available_yuan: Decimal
+
+
+class FundEntryPublic(Public):
+    entry_id: int
+    kind: str
+    amount_yuan: Decimal
+    case_id: UUID | None
+    allocated_after_yuan: Decimal
+    reserved_after_yuan: Decimal
+    spent_after_yuan: Decimal
+    available_after_yuan: Decimal
+    actor: str
+    actor_role: str
+    at: datetime
+
+
+class MemberPublic(Public):
+    member_id: UUID
+    card_number: str | None
+    name: str | None
+    branch_id: str
+    district: str
+    industry: str | None
+    employment_type: str | None
+    status: str
+    joined_on: date | None
+    left_on: date | None
+
+
+class MemberCount(Public):
+    district: str
+    status: str
+    members: int

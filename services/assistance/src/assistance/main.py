@@ -1,0 +1,48 @@
+"""The assistance service's app: `uvicorn assistance.main:app`; tests call `build_app(settings)`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from unionfed_chassis.app import ServiceDefinition, create_app
+from unionfed_chassis.consumer import EventConsumer
+from unionfed_chassis.settings import ServiceSettings
+from unionfed_events import assistance as ev
+
+from assistance.entrypoints.consumers import member_view_consumer
+from assistance.entrypoints.http import ROUTERS, install_domain_errors
+from assistance.settings import MIGRATIONS, AssistanceSettings
+
+
+def build_app(settings: AssistanceSettings) -> FastAPI:
+    def consumers(s: ServiceSettings) -> list[EventConsumer]:
+        return [member_view_consumer(settings.member_view_group, s.ce_source)]
+
+    app = create_app(
+        ServiceDefinition(
+            name="assistance",
+            domain="assistance",
+            description=(
+                "The union's help desk for workers in difficulty: hardship registry, aid cases with "
+                "multi-level approval, funds kept as a ledger, payments for finance, rights appeals."
+            ),
+            routers=ROUTERS,
+            consumers=consumers,
+            publishes=ev.EVENTS,
+            migrations=MIGRATIONS,
+        ),
+        settings,
+    )
+    app.state.settings = settings
+    app.state.policy = settings.policy()
+    install_domain_errors(app)
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `uvicorn assistance.main:app` reads this attribute; building it lazily keeps importing
+    # this module (tests, tools) free of side effects and of environment requirements.
+    if name == "app":
+        built = build_app(AssistanceSettings())
+        globals()["app"] = built
+        return built
+    raise AttributeError(name)

@@ -1,0 +1,216 @@
+"""Helpers of the assistance tests: the service over the real database and broker, a feed of
+membership's events (published on membership's topics with its headers, as its relay does),
+tokens, and a plain aiokafka reader of what the service published."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from assistance.main import build_app
+from assistance.settings import AssistanceSettings
+from fastapi import FastAPI
+from unionfed_chassis.auth import issue_token
+from unionfed_devstack.broker import ensure_topics
+from unionfed_devstack.testing import EventReader, wait_for
+from unionfed_events import Envelope, Event, topics
+from unionfed_events import membership as mev
+from unionfed_events.topics import TopicSpec
+
+
+def new_district(prefix: str = "a") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class MembershipFeed:
+    """Publishes membership's events the way membership's relay does: its topics, its source,
+    the member's version as `sequence`."""
+
+    producer: AIOKafkaProducer
+    versions: dict[uuid.UUID, int] = field(default_factory=dict)
+    cards: int = 0
+
+    async def publish(
+        self, event: Event, district: str, member_id: uuid.UUID | None = None, sequence: int | None = None
+    ) -> None:
+        if member_id is not None and sequence is None:
+            sequence = self.versions[member_id] = self.versions.get(member_id, 0) + 1
+        envelope = Envelope.wrap(event, source="/unionfed/membership", district=district, sequence=sequence)
+        await self.producer.send_and_wait(
+            topics.district_events("membership", district),
+            envelope.data,
+            key=envelope.key,
+            headers=envelope.headers(),
+        )
+
+    async def branch(self, district: str, industry: str = "construction") -> str:
+        branch_id = f"{district}-b{uuid.uuid4().hex[:6]}"
+        event = mev.BranchEstablished(
+            branch_id=branch_id,
+            name=f"{branch_id} 工会",
+            kind=mev.BranchKind.ENTERPRISE,
+            industry=industry,
+            district=district,
+            established_on=date(2020, 1, 1),
+        )
+        await self.publish(event, district)
+        return branch_id
+
+    async def join(self, district: str, branch_id: str, industry: str = "construction") -> uuid.UUID:
+        member_id = uuid.uuid4()
+        self.cards += 1
+        event = mev.MemberJoined(
+            member_id=member_id,
+            card_number=f"T-{self.cards:06d}",
+            name="测试会员",
+            branch_id=branch_id,
+            district=district,
+            industry=industry,
+            employment_type=mev.EmploymentType.MIGRANT,
+            joined_on=date(2024, 5, 1),
+            channel=mev.JoinChannel.OFFICER,
+            national_id_masked="1101**********1234",
+        )
+        await self.publish(event, district, member_id)
+        return member_id
+
+    async def leave(self, district: str, branch_id: str, member_id: uuid.UUID) -> None:
+        event = mev.MemberLeft(
+            member_id=member_id,
+            branch_id=branch_id,
+            district=district,
+            reason=mev.LeaveReason.RESIGNED,
+            left_on=date.today(),
+        )
+        await self.publish(event, district, member_id)
+
+
+@dataclass
+class Assistance:
+    app: FastAPI
+    client: httpx.AsyncClient
+    settings: AssistanceSettings
+    districts: list[str]
+    events: EventReader
+    feed: MembershipFeed
+
+    def token(
+        self, role: str, district: str | None = None, branch: str | None = None, *, subject: str = "officer-1"
+    ) -> dict[str, str]:
+        """Authorization header of a development token for this service (the one place tests mint them)."""
+        assert self.settings.jwt_secret is not None
+        jwt = issue_token(
+            self.settings.jwt_secret,
+            role=role,
+            subject=subject,
+            audience=self.settings.jwt_audience,
+            district=district,
+            branch=branch,
+        )
+        return {"Authorization": f"Bearer {jwt}"}
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.token("federation_admin", subject="fed-admin")
+
+    def district_officer(self, district: str) -> dict[str, str]:
+        return self.token("district_officer", district=district, subject=f"do-{district}")
+
+    def branch_officer(self, district: str, branch: str) -> dict[str, str]:
+        return self.token("branch_officer", district=district, branch=branch, subject=f"bo-{branch}")
+
+    async def member(self, district: str, branch_id: str, **kw: Any) -> uuid.UUID:
+        """A member who joined through membership's event, once the view has them."""
+        member_id = await self.feed.join(district, branch_id, **kw)
+        await self.wait_member(member_id, "active")
+        return member_id
+
+    async def wait_member(self, member_id: uuid.UUID, status: str, within: float = 30) -> None:
+        async def seen() -> bool:
+            r = await self.client.get(f"/members/{member_id}", headers=self.admin)
+            return r.status_code == 200 and r.json()["status"] == status
+
+        await wait_for(seen, timeout=within)
+
+    async def allocate(
+        self, district: str, aid_type: str, amount: str, year: int | None = None
+    ) -> dict[str, Any]:
+        body = {
+            "district": district,
+            "year": year or date.today().year,
+            "aid_type": aid_type,
+            "amount_yuan": amount,
+        }
+        r = await self.client.post("/funds", json=body, headers=self.admin)
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    async def fund(self, district: str, aid_type: str, year: int | None = None) -> dict[str, Decimal]:
+        r = await self.client.get(
+            f"/funds/{district}/{year or date.today().year}/{aid_type}", headers=self.admin
+        )
+        assert r.status_code == 200, r.text
+        return {k: Decimal(v) for k, v in r.json().items() if k.endswith("_yuan")}
+
+    async def apply(
+        self, member_id: uuid.UUID, aid_type: str, amount: str | None, headers: dict[str, str]
+    ) -> httpx.Response:
+        body: dict[str, Any] = {"member_id": str(member_id), "aid_type": aid_type, "description": "家庭困难"}
+        if amount is not None:
+            body["amount_yuan"] = amount
+        return await self.client.post("/cases", json=body, headers=headers)
+
+    async def decide(
+        self, case_id: str, decision: str, headers: dict[str, str], **body: Any
+    ) -> httpx.Response:
+        return await self.client.post(
+            f"/cases/{case_id}/decision", json={"decision": decision, **body}, headers=headers
+        )
+
+
+@contextlib.asynccontextmanager
+async def start_assistance(
+    districts: list[str],
+    make_database: Callable[[str], str],
+    kafka_bootstrap: str,
+    kafka_idempotence: bool,
+    *,
+    database_url: str | None = None,
+    **settings_overrides: Any,
+) -> AsyncIterator[Assistance]:
+    """A running service, with its districts' topics (membership's and its own) created before it
+    starts (its pattern subscriptions see topics that exist at start-up)."""
+    own = [topics.district_events("assistance", d) for d in districts]
+    feeds = [topics.district_events("membership", d) for d in districts]
+    await ensure_topics(kafka_bootstrap, [TopicSpec(n) for n in own + feeds])
+    settings_overrides.setdefault("member_view_group", f"assistance-members-{uuid.uuid4().hex[:8]}")
+    settings = AssistanceSettings(
+        environment="development",
+        database_url=database_url or make_database("assistance"),
+        kafka_bootstrap_servers=kafka_bootstrap,
+        kafka_enable_idempotence=kafka_idempotence,
+        outbox_poll_seconds=0.5,
+        log_level="WARNING",
+        **settings_overrides,
+    )
+    app = build_app(settings)
+    reader = EventReader(kafka_bootstrap, own)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=kafka_idempotence)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://assistance", timeout=60) as client:
+            await reader.start()
+            await producer.start()
+            try:
+                yield Assistance(app, client, settings, districts, reader, MembershipFeed(producer))
+            finally:
+                await producer.stop()
+                await reader.stop()
