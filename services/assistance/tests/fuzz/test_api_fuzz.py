@@ -1,0 +1,124 @@
+"""Schemathesis over every operation of the running assistance service: no input gives a server
+error, every response matches the OpenAPI document, and a refusal (4xx) never echoes what was
+sent. Examples per operation: `UNIONFED_FUZZ_EXAMPLES` (few in `make test`, many in `make fuzz`)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import schemathesis
+from assistance.main import build_app
+from assistance.settings import AssistanceSettings
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+if TYPE_CHECKING:
+    from conftest import RunningApi
+
+# Shorter values turn up in any answer by chance ("a", "0", "id").
+ECHO_MIN_LENGTH = 6
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def _sent(case: schemathesis.Case, status: int) -> Iterator[str]:
+    """What the request carried; a 404 may name the path's id it did not find (the path's
+    validation accepted it: a UUID, a district code)."""
+    body = case.body
+    if isinstance(body, bytes | str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            body = body.decode(errors="replace") if isinstance(body, bytes) else body
+    parts = [case.query, body] if status == 404 else [case.path_parameters, case.query, body]
+    for part in parts:
+        yield from _strings(part)
+
+
+def _vocabulary(document: Any) -> set[str]:
+    """Every enum value of the document: the API's own words ("living aid needs an amount")."""
+    words: set[str] = set()
+    if isinstance(document, dict):
+        words.update(v for v in document.get("enum", []) if isinstance(v, str))
+        if isinstance(document.get("const"), str):
+            words.add(document["const"])
+        for item in document.values():
+            words |= _vocabulary(item)
+    elif isinstance(document, list):
+        for item in document:
+            words |= _vocabulary(item)
+    return words
+
+
+@schemathesis.check
+def refusals_do_not_echo_the_input(ctx: Any, response: Any, case: schemathesis.Case) -> bool | None:
+    """A 4xx names the field, never the value: what someone typed into the wrong field may be
+    personal data. A message may use the API's own enum words."""
+    if not 400 <= response.status_code < 500:
+        return None
+    text = response.text
+    for value in _sent(case, response.status_code):
+        if len(value) < ECHO_MIN_LENGTH or value in VOCABULARY:
+            continue
+        if value in text:
+            raise AssertionError(
+                f"{response.status_code} echoes a {len(value)}-character input: {text[:300]}"
+            )
+    return None
+
+
+# The short run (`make test`) is derandomized, so it fails the same way every time; `make fuzz`
+# sets the number of examples and draws new ones each run.
+LONG_RUN = "UNIONFED_FUZZ_EXAMPLES" in os.environ
+EXAMPLES = int(os.environ.get("UNIONFED_FUZZ_EXAMPLES", "4"))
+CHECKS = [not_a_server_error, response_schema_conformance, refusals_do_not_echo_the_input]
+WITH_TOKEN = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=not LONG_RUN,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+# Without a token every operation stops at the 401: the short run spends no boundary cases
+# (schemathesis' coverage phase, Hypothesis' explicit phase) on that.
+WITHOUT_TOKEN = WITH_TOKEN if LONG_RUN else settings(WITH_TOKEN, phases=[Phase.generate])
+
+
+# The document is the app's own, built without a database or broker, so the tests are generated
+# at collection, one per operation.
+_DOCUMENT_ONLY = AssistanceSettings(
+    environment="development",
+    database_url="postgresql+asyncpg://unused/unused",
+    kafka_bootstrap_servers="unused:9092",
+)
+DOCUMENT = build_app(_DOCUMENT_ONLY).openapi()
+VOCABULARY = _vocabulary(DOCUMENT)
+schema = schemathesis.openapi.from_dict(DOCUMENT)
+
+
+@schema.parametrize()
+@WITH_TOKEN
+def test_no_server_error_with_a_federation_admin_token(
+    case: schemathesis.Case, assistance_api: RunningApi
+) -> None:
+    case.call_and_validate(base_url=assistance_api.base_url, headers=assistance_api.admin, checks=CHECKS)
+
+
+@schema.parametrize()
+@WITHOUT_TOKEN
+def test_no_server_error_without_a_token(case: schemathesis.Case, assistance_api: RunningApi) -> None:
+    case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
+    case.call_and_validate(base_url=assistance_api.base_url, checks=CHECKS)
