@@ -27,7 +27,7 @@ test: bootstrap
 # `make test` runs the same fuzz tests with a few derandomized examples per operation.
 FUZZ_EXAMPLES ?= 100
 fuzz: bootstrap
-	UNIONFED_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest services/membership/tests/fuzz $(ARGS)
+	UNIONFED_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest services/membership/tests/fuzz services/assistance/tests/fuzz $(ARGS)
 
 lint: bootstrap
 	$(UV) run ruff check .
