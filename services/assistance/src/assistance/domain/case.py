@@ -121,9 +121,9 @@ class AidCase:
         case.status = CaseStatus.PENDING
         case.current_level = case.levels[0]
         case.waiting_since = now
-        case._record(
-            Step(None, Decision.REQUESTED, by.subject, by.role, now, case.description, case.requested_cents)
-        )
+        # The description (health, family circumstances) stays in this service: not in the trail,
+        # which travels in the events.
+        case._record(Step(None, Decision.REQUESTED, by.subject, by.role, now, None, case.requested_cents))
         return case
 
     def approve(
