@@ -62,6 +62,9 @@ def test_unionfed_run_starts_seeds_serves_and_stops(data_root: Path) -> None:
         "UNIONFED_PG_PORT": str(_free_port()),
         "UNIONFED_KAFKA_PORT": str(_free_port()),
         "SEED_MEMBERS": "300",
+        # The demo's sixth district is created by the seed; its topics reach the services'
+        # pattern subscriptions at their next metadata refresh: soon, to keep the test short.
+        "KAFKA_METADATA_MAX_AGE_MS": "3000",
     }
     ports = {}
     for spec in SERVICES:
@@ -76,7 +79,7 @@ def test_unionfed_run_starts_seeds_serves_and_stops(data_root: Path) -> None:
             stderr=subprocess.STDOUT,
         )
         try:
-            deadline = time.monotonic() + 180
+            deadline = time.monotonic() + 240
             while b"Ctrl-C to stop" not in log.read_bytes():  # printed once started and seeded
                 assert proc.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, log.read_text()
@@ -93,6 +96,8 @@ def test_unionfed_run_starts_seeds_serves_and_stops(data_root: Path) -> None:
             status, body = _get(f"{membership}/members?page_size=1", token)
             assert status == 200, body
             assert body["total"] >= 300, body  # the seed went through the service
+            assistance = f"http://127.0.0.1:{ports['assistance']}"
+            _check_assistance(assistance, membership, secret, env)
 
             summary = log.read_text()
             assert "│" not in summary and "┃" not in summary, summary  # not a terminal: no table
@@ -115,6 +120,98 @@ def test_unionfed_run_starts_seeds_serves_and_stops(data_root: Path) -> None:
     text = log.read_text()
     assert code == 0, text
     assert "stopping membership after 1 restart(s)" in text and "stopped" in text
+
+
+def _membership_counts(membership: str, token: str) -> dict[tuple[str, str], int]:
+    """Members per district and status as membership counts them (its list's totals)."""
+    status, districts = _get(f"{membership}/districts", token)
+    assert status == 200, districts
+    counts = {}
+    for district in districts:  # type: ignore[attr-defined]
+        for member_status in ("active", "left"):
+            query = f"district={district['code']}&status={member_status}&page_size=1"
+            status, body = _get(f"{membership}/members?{query}", token)
+            assert status == 200, body
+            if body["total"]:
+                counts[(district["code"], member_status)] = body["total"]
+    return counts
+
+
+def _view_counts(body: object) -> dict[tuple[str, str], int]:
+    return {(c["district"], c["status"]): c["members"] for c in body}  # type: ignore[attr-defined]
+
+
+def _check_assistance(assistance: str, membership: str, secret: str, env: dict[str, str]) -> None:
+    """Assistance's member view converges on membership's members exactly (per district and
+    status), a view rebuilt from the topics' beginning is the same, and the seed left a case
+    in every state."""
+    from unionfed_chassis.auth import audience_of, issue_token
+
+    ours = issue_token(secret, role="federation_admin", subject="smoke", audience=audience_of("assistance"))
+    theirs = issue_token(secret, role="federation_admin", subject="smoke", audience=audience_of("membership"))
+    expected = _membership_counts(membership, theirs)
+    assert sum(expected.values()) >= 300 and any(s == "left" for _, s in expected), expected
+
+    def view() -> dict[tuple[str, str], int]:
+        status, body = _get(f"{assistance}/members/counts", ours)
+        assert status == 200, body
+        return _view_counts(body)
+
+    assert _wait_for(lambda: view() == expected, 60), (view(), expected)
+    admin_url = f"postgresql://postgres@127.0.0.1:{env['UNIONFED_PG_PORT']}/postgres"
+    rebuilt = asyncio.run(
+        _rebuilt_view(admin_url, f"127.0.0.1:{env['UNIONFED_KAFKA_PORT']}", secret, expected)
+    )
+    assert rebuilt == expected
+
+    for state in ("pending", "returned", "granted", "rejected", "cancelled", "in_service", "completed"):
+        status, body = _get(f"{assistance}/cases?status={state}&page_size=1", ours)
+        assert status == 200 and body["total"] > 0, (state, body)
+    status, body = _get(f"{assistance}/cases?flagged=true&page_size=1", ours)
+    assert status == 200 and body["total"] > 0, body
+    status, body = _get(f"{assistance}/funds?page_size=200", ours)
+    assert status == 200 and {(f["district"], f["aid_type"]) for f in body["items"]} == {  # type: ignore[attr-defined]
+        (d, t) for d, _ in expected for t in ("living", "education", "medical", "mutual_aid")
+    }, body
+
+
+async def _rebuilt_view(
+    admin_url: str, kafka: str, secret: str, expected: dict[tuple[str, str], int]
+) -> dict[tuple[str, str], int]:
+    """A second assistance app on a fresh database with a new consumer group: it reads
+    membership's topics from the beginning; its counts once they stop changing (bounded)."""
+    import httpx
+    from assistance.main import build_app
+    from assistance.settings import AssistanceSettings
+    from unionfed_chassis.auth import audience_of, issue_token
+    from unionfed_devstack.postgres import ensure_database, sqlalchemy_url
+
+    await ensure_database(admin_url, "assistance_rebuilt")
+    settings = AssistanceSettings(
+        environment="development",
+        database_url=sqlalchemy_url(admin_url, "assistance_rebuilt"),
+        kafka_bootstrap_servers=kafka,
+        kafka_enable_idempotence=False,
+        jwt_secret=secret,
+        member_view_group="assistance-members-rebuilt",
+        outbox_enabled=False,  # it only reads; the running service publishes the real cases
+        log_level="WARNING",
+    )
+    app = build_app(settings)
+    token = issue_token(secret, role="federation_admin", subject="smoke", audience=audience_of("assistance"))
+    counts: dict[tuple[str, str], int] = {}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rebuilt") as client:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                r = await client.get("/members/counts", headers={"Authorization": f"Bearer {token}"})
+                assert r.status_code == 200, r.text
+                counts = _view_counts(r.json())
+                if counts == expected:
+                    break
+                await asyncio.sleep(0.5)
+    return counts
 
 
 def _ready(url: str) -> bool:
