@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
-from unionfed_chassis.inputs import Comment, DistrictCode, Reason, ShortText
+from pydantic import AfterValidator, BaseModel, Field
+from unionfed_chassis.inputs import Comment, DistrictCode, Name, Reason, ShortText
 from unionfed_chassis.routes import Page, Public
-from unionfed_events.assistance import AidType, ApprovalLevel, Decision, ServiceOutcome
+from unionfed_events.assistance import AidType, ApprovalLevel, Decision, RightsIssue, ServiceOutcome
 from unionfed_events.fields import Yuan
 
 __all__ = ["Page"]  # re-exported: the routes use s.Page
@@ -157,3 +157,97 @@ class MemberCount(Public):
     district: str
     status: str
     members: int
+
+
+def _single_spaced(value: str) -> str:
+    # Reports group by employer and industry: "某某 公司 " and "某某 公司" are one employer.
+    spaced = " ".join(value.split())
+    if not spaced:
+        raise ValueError("must not be blank")
+    return spaced
+
+
+EmployerName = Annotated[Name, AfterValidator(_single_spaced)]
+IndustryName = Annotated[ShortText, AfterValidator(_single_spaced)]
+
+
+class AppealCreate(BaseModel):
+    member_id: UUID = Field(description="The worker; for a branch's appeal, its lead worker")
+    filed_by: Literal["member", "branch"] = Field(
+        description="Whose appeal it is: the worker's or the branch's"
+    )
+    issue: RightsIssue
+    employer: EmployerName = Field(description="Employer appealed against")
+    industry: IndustryName | None = Field(None, description="The employer's industry; default the member's")
+    workers_affected: int = Field(1, ge=1, le=1_000_000, description="Workers the appeal concerns")
+    description: Annotated[Comment, Field(min_length=1)] = Field(description="What happened")
+    kind: Literal["legal", "mediation"] = Field(description="The case it opens: legal aid or mediation")
+
+
+class AppealPublic(Public):
+    appeal_id: UUID
+    case_id: UUID
+    kind: AidType = Field(description="legal or mediation: the aid type of its case")
+    district: str
+    branch_id: str
+    member_id: UUID | None
+    filed_by: str
+    issue: RightsIssue
+    employer: str
+    industry: str
+    workers_affected: int
+    filed_on: date
+    case_status: str
+    case_current_level: ApprovalLevel | None
+    case_outcome: ServiceOutcome | None
+    created_at: datetime
+
+
+class AidWindowPublic(Public):
+    campaign_id: UUID
+    aid_type: AidType
+    title: str
+    districts: list[str] = Field(description="Districts it covers; empty = every district")
+    industries: list[str] = Field(description="Industries it covers; empty = every industry")
+    opens_on: date
+    closes_on: date
+
+
+class AidReportRow(Public):
+    district: str
+    aid_type: AidType
+    month: str = Field(description="YYYY-MM (UTC)")
+    requested: int = Field(description="Cases requested in the month")
+    granted: int = Field(description="Cases granted (final approval) in the month")
+    rejected: int = Field(description="Cases rejected in the month")
+    granted_yuan: Decimal = Field(description="Amount granted in the month (services: 0)")
+    disbursed_yuan: Decimal = Field(description="Amount paid out in the month (the funds' spend entries)")
+
+
+class AidReport(BaseModel):
+    year: int
+    district: str | None
+    aid_type: AidType | None
+    rows: list[AidReportRow]
+
+
+class AppealReportRow(Public):
+    industry: str
+    employer: str
+    month: str = Field(description="YYYY-MM of filing")
+    appeals: int
+    workers_affected: int
+
+
+class AppealIndustryTotal(Public):
+    industry: str
+    appeals: int
+    workers_affected: int
+    employers: int = Field(description="Distinct employers appealed against")
+
+
+class AppealReport(BaseModel):
+    year: int
+    district: str | None
+    rows: list[AppealReportRow]
+    industries: list[AppealIndustryTotal]
