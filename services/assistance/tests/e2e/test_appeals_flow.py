@@ -175,7 +175,9 @@ async def test_appeals_are_listed_in_scope_and_filtered(assistance_service) -> N
         far_detail = f"/rights-appeals/{filed['far']}"
         assert (await svc.client.get(far_detail, headers=svc.district_officer(district))).status_code == 403
         assert (await svc.client.get(f"/rights-appeals/{uuid.uuid4()}", headers=svc.admin)).status_code == 404
-        denied = await svc.client.get(f"/rights-appeals?district={other}", headers=svc.district_officer(district))
+        denied = await svc.client.get(
+            f"/rights-appeals?district={other}", headers=svc.district_officer(district)
+        )
         assert denied.status_code == 403
         bad = await svc.client.get("/rights-appeals?month=2026-13", headers=svc.admin)
         assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "month"
