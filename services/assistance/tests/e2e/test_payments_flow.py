@@ -263,3 +263,28 @@ async def test_concurrent_batch_creations_never_share_a_case(assistance_service)
         for r in answers:
             if r.status_code != 201:
                 assert r.json()["detail"][0]["loc"] == ["body", "district"]
+
+
+async def test_the_unique_index_behind_the_locks_answers_409_not_500(assistance_service, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """If a path ever gathered a case another batch may still pay, the partial unique index
+    refuses it and the caller gets a 409 naming `district`; nothing is written."""
+    from uuid import UUID
+
+    from assistance.adapters import payments_store
+
+    district = new_district()
+    async with assistance_service([district]) as svc:
+        branch = await svc.feed.branch(district)
+        await svc.allocate(district, "medical", "5000.00")
+        case_id = await granted_case(svc, district, branch, "100.00")
+        first = await new_batch(svc, district)
+
+        async def stale(session: Any, district: str) -> list[tuple[Any, int]]:
+            return [(UUID(first["payments"][0]["case_id"]), 10000)]
+
+        monkeypatch.setattr(payments_store, "lock_payable", stale)
+        r = await svc.client.post("/payment-batches", json={"district": district}, headers=svc.admin)
+        assert r.status_code == 409 and r.json()["detail"][0]["loc"] == ["body", "district"], r.text
+        listed = await svc.client.get(f"/payment-batches?district={district}", headers=svc.admin)
+        assert [b["batch_id"] for b in listed.json()["items"]] == [first["batch_id"]]
+        assert first["payments"][0]["case_id"] == case_id

@@ -68,7 +68,11 @@ async def get_batch(batch_id: UUID, uow: UowDep, principal: PaymentsReader) -> A
     return await _detail(uow, batch_id)
 
 
-@router.get("/payment-batches/{batch_id}/file", response_class=Response)
+@router.get(
+    "/payment-batches/{batch_id}/file",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The payment file"}},
+)
 async def batch_file(batch_id: UUID, uow: UowDep, principal: PaymentsReader) -> Response:
     """The batch as a CSV file finance imports (UTF-8 with BOM, last line a sha256 checksum)."""
     await handlers.batch_in_scope(uow, batch_id, principal.check)
