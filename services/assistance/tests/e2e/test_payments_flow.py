@@ -9,7 +9,9 @@ import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
+from assistance.adapters import payments_store
 from assistance.domain.payment_file import verify
 from assistance_testkit import Assistance, new_district
 
@@ -268,10 +270,6 @@ async def test_concurrent_batch_creations_never_share_a_case(assistance_service)
 async def test_the_unique_index_behind_the_locks_answers_409_not_500(assistance_service, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """If a path ever gathered a case another batch may still pay, the partial unique index
     refuses it and the caller gets a 409 naming `district`; nothing is written."""
-    from uuid import UUID
-
-    from assistance.adapters import payments_store
-
     district = new_district()
     async with assistance_service([district]) as svc:
         branch = await svc.feed.branch(district)
