@@ -10,6 +10,8 @@ from uuid import UUID
 
 from unionfed_events.assistance import AidType, ApprovalLevel, RightsIssue, ServiceOutcome
 
+from assistance.domain.payments import Confirmation
+
 
 @dataclass(frozen=True)
 class ApplyForAid:
@@ -89,3 +91,34 @@ class FileRightsAppeal:
     description: str
     kind: AidType  # legal | mediation
     filed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class CreatePaymentBatch:
+    district: str
+
+
+@dataclass(frozen=True)
+class ConfirmPayments:
+    batch_id: UUID
+    confirmations: tuple[Confirmation, ...]
+
+
+@dataclass(frozen=True)
+class SetMutualAidPlan:
+    year: int
+    share_percent: int
+    cap_yuan: Decimal
+
+
+@dataclass(frozen=True)
+class EnrolInMutualAid:
+    member_id: UUID
+    year: int
+
+
+@dataclass(frozen=True)
+class ClaimMutualAid:
+    member_id: UUID
+    medical_costs_yuan: Decimal
+    description: str | None = None
