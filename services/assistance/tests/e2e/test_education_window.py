@@ -119,6 +119,7 @@ async def test_golden_autumn_opens_education_aid_for_its_audience_and_dates(
         applied = await svc.apply(worker, "education", "800.00", svc.branch_officer(inside, branch))
         assert applied.status_code == 201, applied.text
         assert applied.json()["aid_type"] == "education"
+        assert applied.json()["campaign_id"] == str(golden.campaign_id)  # the case remembers its drive
         for member, why in ((banker, "industry"), (distant, "district, and its own drive has not begun")):
             refused = await svc.apply(member, "education", "800.00", svc.admin)
             assert _refused_by_window(refused), (why, refused.text)

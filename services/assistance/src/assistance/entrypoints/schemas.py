@@ -108,6 +108,7 @@ class CasePublic(Public):
     caseworker: str | None
     outcome: ServiceOutcome | None
     flag: str | None
+    campaign_id: UUID | None = Field(description="The drive (campaign) whose aid window the case came through")
     version: int
 
 
