@@ -8,7 +8,9 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from unionfed_events.assistance import AidType, ApprovalLevel, ServiceOutcome
+from unionfed_events.assistance import AidType, ApprovalLevel, RightsIssue, ServiceOutcome
+
+from assistance.domain.payments import Confirmation
 
 
 @dataclass(frozen=True)
@@ -73,3 +75,50 @@ class AllocateFund:
     year: int
     aid_type: AidType
     amount_yuan: Decimal
+
+
+@dataclass(frozen=True)
+class FileRightsAppeal:
+    """A worker's (or, for a branch, its lead worker's) appeal against an employer; it opens a
+    legal-aid or mediation case. `industry` None: the member's industry."""
+
+    member_id: UUID
+    filed_by: str  # member | branch
+    issue: RightsIssue
+    employer: str
+    industry: str | None
+    workers_affected: int
+    description: str
+    kind: AidType  # legal | mediation
+    filed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class CreatePaymentBatch:
+    district: str
+
+
+@dataclass(frozen=True)
+class ConfirmPayments:
+    batch_id: UUID
+    confirmations: tuple[Confirmation, ...]
+
+
+@dataclass(frozen=True)
+class SetMutualAidPlan:
+    year: int
+    share_percent: int
+    cap_yuan: Decimal
+
+
+@dataclass(frozen=True)
+class EnrolInMutualAid:
+    member_id: UUID
+    year: int
+
+
+@dataclass(frozen=True)
+class ClaimMutualAid:
+    member_id: UUID
+    medical_costs_yuan: Decimal
+    description: str | None = None

@@ -8,14 +8,17 @@ from unionfed_chassis.consumer import EventConsumer
 from unionfed_chassis.settings import ServiceSettings
 from unionfed_events import assistance as ev
 
-from assistance.entrypoints.consumers import member_view_consumer
+from assistance.entrypoints.consumers import campaigns_consumer, member_view_consumer
 from assistance.entrypoints.http import ROUTERS, install_domain_errors
 from assistance.settings import MIGRATIONS, AssistanceSettings
 
 
 def build_app(settings: AssistanceSettings) -> FastAPI:
     def consumers(s: ServiceSettings) -> list[EventConsumer]:
-        return [member_view_consumer(settings.member_view_group, s.ce_source)]
+        return [
+            member_view_consumer(settings.member_view_group, s.ce_source),
+            campaigns_consumer(settings.campaigns_group, s.ce_source),
+        ]
 
     app = create_app(
         ServiceDefinition(

@@ -291,6 +291,12 @@ class AidCase:
         self.version += 1
         return spent
 
+    def payment_failed(self) -> None:
+        """Finance could not pay: the case stays granted, holding its amount, for the next batch
+        or a cancellation. A new version, so its event orders after the grant's."""
+        self._expect(CaseStatus.GRANTED)
+        self.version += 1
+
     def raise_flag(self, by: Actor, now: datetime, reason: str) -> bool:
         """Flag an open case for an officer; False when closed or already flagged."""
         if not self.is_open or self.flag is not None:

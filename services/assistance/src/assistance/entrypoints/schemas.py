@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
-from unionfed_chassis.inputs import Comment, DistrictCode, Reason, ShortText
+from pydantic import AfterValidator, BaseModel, Field
+from unionfed_chassis.inputs import Comment, DistrictCode, Name, Reason, ShortText
 from unionfed_chassis.routes import Page, Public
-from unionfed_events.assistance import AidType, ApprovalLevel, Decision, ServiceOutcome
+from unionfed_events.assistance import AidType, ApprovalLevel, Decision, RightsIssue, ServiceOutcome
 from unionfed_events.fields import Yuan
 
 __all__ = ["Page"]  # re-exported: the routes use s.Page
@@ -108,6 +108,7 @@ class CasePublic(Public):
     caseworker: str | None
     outcome: ServiceOutcome | None
     flag: str | None
+    campaign_id: UUID | None = Field(description="The drive (campaign) whose aid window the case came through")
     version: int
 
 
@@ -157,3 +158,174 @@ class MemberCount(Public):
     district: str
     status: str
     members: int
+
+
+def _single_spaced(value: str) -> str:
+    # Reports group by employer and industry: "某某 公司 " and "某某 公司" are one employer.
+    spaced = " ".join(value.split())
+    if not spaced:
+        raise ValueError("must not be blank")
+    return spaced
+
+
+EmployerName = Annotated[Name, AfterValidator(_single_spaced)]
+IndustryName = Annotated[ShortText, AfterValidator(_single_spaced)]
+
+
+class AppealCreate(BaseModel):
+    member_id: UUID = Field(description="The worker; for a branch's appeal, its lead worker")
+    filed_by: Literal["member", "branch"] = Field(
+        description="Whose appeal it is: the worker's or the branch's"
+    )
+    issue: RightsIssue
+    employer: EmployerName = Field(description="Employer appealed against")
+    industry: IndustryName | None = Field(None, description="The employer's industry; default the member's")
+    workers_affected: int = Field(1, ge=1, le=1_000_000, description="Workers the appeal concerns")
+    description: Annotated[Comment, Field(min_length=1)] = Field(description="What happened")
+    kind: Literal["legal", "mediation"] = Field(description="The case it opens: legal aid or mediation")
+
+
+class AppealPublic(Public):
+    appeal_id: UUID
+    case_id: UUID
+    kind: AidType = Field(description="legal or mediation: the aid type of its case")
+    district: str
+    branch_id: str
+    member_id: UUID | None
+    filed_by: str
+    issue: RightsIssue
+    employer: str
+    industry: str
+    workers_affected: int
+    filed_on: date
+    case_status: str
+    case_current_level: ApprovalLevel | None
+    case_outcome: ServiceOutcome | None
+    created_at: datetime
+
+
+class AidWindowPublic(Public):
+    campaign_id: UUID
+    aid_type: AidType
+    title: str
+    districts: list[str] = Field(description="Districts it covers; empty = every district")
+    industries: list[str] = Field(description="Industries it covers; empty = every industry")
+    opens_on: date
+    closes_on: date
+
+
+class AidReportRow(Public):
+    district: str
+    aid_type: AidType
+    month: str = Field(description="YYYY-MM (UTC)")
+    requested: int = Field(description="Cases requested in the month")
+    granted: int = Field(description="Cases granted (final approval) in the month")
+    rejected: int = Field(description="Cases rejected in the month")
+    granted_yuan: Decimal = Field(description="Amount granted in the month (services: 0)")
+    disbursed_yuan: Decimal = Field(description="Amount paid out in the month (the funds' spend entries)")
+
+
+class AidReport(BaseModel):
+    year: int
+    district: str | None
+    aid_type: AidType | None
+    rows: list[AidReportRow]
+
+
+class AppealReportRow(Public):
+    industry: str
+    employer: str
+    month: str = Field(description="YYYY-MM of filing")
+    appeals: int
+    workers_affected: int
+
+
+class AppealIndustryTotal(Public):
+    industry: str
+    appeals: int
+    workers_affected: int
+    employers: int = Field(description="Distinct employers appealed against")
+
+
+class AppealReport(BaseModel):
+    year: int
+    district: str | None
+    rows: list[AppealReportRow]
+    industries: list[AppealIndustryTotal]
+
+
+class PaymentBatchCreate(BaseModel):
+    district: DistrictCode
+
+
+class PaymentConfirmationIn(BaseModel):
+    case_id: UUID
+    outcome: Literal["paid", "failed"]
+    reference: ShortText | None = Field(None, description="The bank's reference of the transfer")
+    reason: Reason | None = Field(None, description="Why the payment failed (required for failed)")
+    paid_on: date | None = Field(None, description="The bank's payment date (paid); default today")
+
+
+class PaymentBatchPublic(Public):
+    batch_id: UUID
+    district: str
+    status: str = Field(description="open, or settled once every payment is confirmed")
+    item_count: int
+    total_yuan: Decimal
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class PaymentPublic(Public):
+    case_id: UUID
+    member_id: UUID
+    branch_id: str
+    amount_yuan: Decimal
+    status: str = Field(description="pending, paid or failed")
+    reference: str | None
+    failure_reason: str | None
+    paid_on: date | None
+    settled_at: datetime | None
+
+
+class PaymentBatchDetail(PaymentBatchPublic):
+    payments: list[PaymentPublic]
+
+
+class MutualAidPlanPut(BaseModel):
+    share_percent: int = Field(ge=1, le=100, description="Share of medical costs reimbursed, in percent")
+    cap_yuan: Amount = Field(description="Most a member is reimbursed in the year")
+
+
+class MutualAidPlanPublic(Public):
+    year: int
+    share_percent: int
+    cap_yuan: Decimal
+
+
+class MutualAidEnrol(BaseModel):
+    member_id: UUID
+    year: int = Field(ge=2000, le=2100)
+
+
+class MutualAidEnrolmentPublic(Public):
+    year: int
+    member_id: UUID
+    district: str
+    enrolled_on: date
+
+
+class MutualAidClaimCreate(BaseModel):
+    member_id: UUID
+    medical_costs_yuan: Amount
+    description: Comment | None = Field(None, description="The treatment, in the caseworker's words")
+
+
+class MutualAidClaimPublic(Public):
+    medical_costs_yuan: Decimal
+    share_percent: int
+    cap_yuan: Decimal
+    committed_before_yuan: Decimal = Field(description="Taken of this year's cap before this claim")
+    reimbursement_yuan: Decimal = Field(description="min(costs x share, cap left), rounded down to the cent")
+    case: CaseDetail

@@ -1,8 +1,26 @@
 """HTTP API for officers (bearer token, scoped). One router per area; `ROUTERS` is what the app includes."""
 
-from assistance.entrypoints.http import cases, funds, members
+from assistance.entrypoints.http import (
+    aid_windows,
+    appeals,
+    cases,
+    funds,
+    members,
+    mutual_aid,
+    payments,
+    reports,
+)
 from assistance.entrypoints.http._common import install_domain_errors
 
-ROUTERS = [members.router, cases.router, funds.router]
+ROUTERS = [
+    members.router,
+    cases.router,
+    funds.router,
+    payments.router,
+    mutual_aid.router,
+    appeals.router,
+    reports.router,
+    aid_windows.router,
+]
 
 __all__ = ["ROUTERS", "install_domain_errors"]
