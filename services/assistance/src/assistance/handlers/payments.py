@@ -35,7 +35,7 @@ async def create_batch(uow: UnitOfWork, cmd: cmds.CreatePaymentBatch, scope: Sco
     scope(cmd.district, None)
     items = await store.lock_payable(uow.session, cmd.district)
     if not items:
-        raise DomainError(f"district {cmd.district} has no granted aid waiting for payment", field="district")
+        raise DomainError("the district has no granted aid waiting for payment", field="district")
     batch_id = uuid7()
     try:
         async with uow.session.begin_nested():
