@@ -164,7 +164,17 @@ def _check_assistance(assistance: str, membership: str, secret: str, env: dict[s
     )
     assert rebuilt == expected
 
-    for state in ("pending", "returned", "granted", "rejected", "cancelled", "in_service", "completed"):
+    states = (
+        "pending",
+        "returned",
+        "granted",
+        "disbursed",
+        "rejected",
+        "cancelled",
+        "in_service",
+        "completed",
+    )
+    for state in states:
         status, body = _get(f"{assistance}/cases?status={state}&page_size=1", ours)
         assert status == 200 and body["total"] > 0, (state, body)
     status, body = _get(f"{assistance}/cases?flagged=true&page_size=1", ours)

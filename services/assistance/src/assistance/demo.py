@@ -26,7 +26,9 @@ _NAMESPACE = uuid.UUID("5d1c7a52-6b0e-4c59-9a0b-8f8a3f3e2a11")
 @dataclass(frozen=True)
 class Step:
     """`approve` / `return` / `reject` at the level the case waits at; `cancel`; `assign` a
-    caseworker; `complete` a service; `leave`: the member leaves the union (in membership)."""
+    caseworker; `complete` a service; `batch`: a payment batch of the district; `paid`: finance
+    confirms the case's payment (`text`: the bank's reference); `leave`: the member leaves the
+    union (in membership)."""
 
     action: str
     text: str | None = None
@@ -46,6 +48,15 @@ _APPROVE = Step("approve", "材料齐全，同意")
 _WORKER = Step("assign", "caseworker-zhang")
 
 RECIPES: tuple[CaseRecipe, ...] = (
+    # First of the district's granted cases: its payment batch (which gathers every granted case
+    # of the district) then holds it alone, and finance confirms it paid.
+    CaseRecipe(
+        "disbursed",
+        AidType.MEDICAL,
+        "small",
+        (_APPROVE, Step("batch"), Step("paid", "DEMO-BANK-0001")),
+        "住院押金",
+    ),
     CaseRecipe("pending at branch", AidType.MEDICAL, "small", description="住院自付费用较高"),
     CaseRecipe("pending at district", AidType.MEDICAL, "medium", (_APPROVE,), "重病手术"),
     CaseRecipe("pending at federation", AidType.MEDICAL, "large", (_APPROVE, _APPROVE), "大病长期治疗"),

@@ -9,6 +9,7 @@ funds and cases (their ids derive from the seed) are looked up first.
 Two shortcuts, both marked: hardship households are written straight into the registry table
 (the hardship handlers are not there yet), and the member of the flagged case leaves through
 membership's HTTP API (leaving is membership's to decide; this service only hears of it).
+The disbursed case is paid through a payment batch and finance's confirmation.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,12 +39,15 @@ from assistance.adapters import funds
 from assistance.adapters.orm import cases, hardship_records, members
 from assistance.demo import DEMO_FUNDS, DemoCase, Step, demo_cases
 from assistance.domain.case import AidCase
+from assistance.domain.payments import Confirmation, PaymentOutcome
 from assistance.domain.policy import AssistancePolicy
 from assistance.handlers import cases as handlers
+from assistance.handlers import payments
 from assistance.handlers.funds import allocate_fund
 from assistance.settings import MIGRATIONS, AssistanceSettings
 
 Emit = Callable[[str], None]
+T = TypeVar("T")
 SEED_SUBJECT = "demo-seed"
 _ROLE_OF_LEVEL = {
     ApprovalLevel.BRANCH: "branch_officer",
@@ -156,15 +161,16 @@ class CaseSeeder:
         self.settings = settings
         self.policy = policy
         self.leave = leave
+        self.batch_id: uuid.UUID | None = None  # the district's demo payment batch
 
-    async def _run(self, role: str, command: Callable[[UnitOfWork], Awaitable[AidCase]]) -> AidCase:
+    async def _run(self, role: str, command: Callable[[UnitOfWork], Awaitable[T]]) -> T:
         """One command in its own unit of work, by `role`'s officer (the trail says who)."""
         async with self.sessions() as session:
             uow = UnitOfWork(session, source=self.settings.ce_source, domain="assistance")
             with acting_as(Actor(SEED_SUBJECT, role)):
-                case = await command(uow)
+                answer = await command(uow)
                 await uow.commit()
-        return case
+        return answer
 
     async def exists(self, case_id: uuid.UUID) -> bool:
         async with self.sessions() as session:
@@ -216,6 +222,20 @@ class CaseSeeder:
             return await self._run(
                 "branch_officer", lambda uow: handlers.complete_service(uow, done, federation_wide)
             )
+        if step.action == "batch":
+            create = cmds.CreatePaymentBatch(case.district)
+            self.batch_id = await self._run(
+                "district_officer", lambda uow: payments.create_batch(uow, create, federation_wide)
+            )
+            return case
+        if step.action == "paid":
+            assert self.batch_id is not None, "a demo payment is confirmed after its batch step"
+            paid = (Confirmation(case.case_id, PaymentOutcome.PAID, reference=step.text),)
+            confirm = cmds.ConfirmPayments(self.batch_id, paid)
+            await self._run(
+                "district_officer", lambda uow: payments.confirm_payments(uow, confirm, federation_wide)
+            )
+            return case
         if step.action == "leave":
             self.leave(case.member_id)
             return case

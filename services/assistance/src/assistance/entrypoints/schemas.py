@@ -108,7 +108,9 @@ class CasePublic(Public):
     caseworker: str | None
     outcome: ServiceOutcome | None
     flag: str | None
-    campaign_id: UUID | None = Field(description="The drive (campaign) whose aid window the case came through")
+    campaign_id: UUID | None = Field(
+        description="The drive (campaign) whose aid window the case came through"
+    )
     version: int
 
 
