@@ -158,3 +158,19 @@ async def test_a_malformed_application_is_refused(world: World, content: bytes, 
     )
     assert_refused(r, "body")
     assert await state(world) == before
+
+
+async def test_a_top_up_past_the_largest_total_is_refused_and_nothing_changes(world: World) -> None:
+    """Events carry a fund's total as yuan of at most 12 digits: a top-up past that was a 500."""
+    body = {
+        "district": world.district,
+        "year": YEAR + 1,
+        "aid_type": "medical",
+        "amount_yuan": "999999999999.00",
+    }
+    first = await world.svc.client.post("/funds", json=body, headers=world.svc.admin)
+    assert first.status_code == 201, first.text
+    before = await world.svc.fund(world.district, "medical", YEAR + 1)
+    r = await world.svc.client.post("/funds", json=body, headers=world.svc.admin)
+    assert_refused(r, "body", "amount_yuan")
+    assert await world.svc.fund(world.district, "medical", YEAR + 1) == before

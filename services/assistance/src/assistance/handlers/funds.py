@@ -9,8 +9,11 @@ from unionfed_events import assistance as ev
 from assistance import commands as cmds
 from assistance.adapters import funds
 from assistance.domain.errors import DomainError
-from assistance.domain.money import to_cents, to_yuan
+from assistance.domain.money import format_yuan, to_cents, to_yuan
 from assistance.handlers._shared import acting
+
+# DistrictBudgetAllocated carries the fund's total as `Yuan`: at most 12 digits before the point.
+MOST_CENTS = 999_999_999_999_99
 
 
 async def allocate_fund(uow: UnitOfWork, cmd: cmds.AllocateFund, scope: Scope) -> funds.Balance:
@@ -25,6 +28,8 @@ async def allocate_fund(uow: UnitOfWork, cmd: cmds.AllocateFund, scope: Scope) -
         raise DomainError("an allocation is above 0", field="amount_yuan")
     key = funds.FundKey(cmd.district, cmd.year, cmd.aid_type)
     balance = await funds.allocate(uow.session, key, cents, acting(uow))
+    if balance.allocated_cents > MOST_CENTS:  # the caller's transaction rolls the top-up back
+        raise DomainError(f"a fund's total stays at most {format_yuan(MOST_CENTS)} yuan", field="amount_yuan")
     uow.emit(
         ev.DistrictBudgetAllocated(
             district=cmd.district,
