@@ -1,8 +1,8 @@
 """HTTP API for officers (bearer token, scoped). One router per area; `ROUTERS` is what the app includes."""
 
-from assistance.entrypoints.http import cases, funds, members
+from assistance.entrypoints.http import cases, funds, hardship, members, reports_decisions
 from assistance.entrypoints.http._common import install_domain_errors
 
-ROUTERS = [members.router, cases.router, funds.router]
+ROUTERS = [members.router, cases.router, funds.router, hardship.router, reports_decisions.router]
 
 __all__ = ["ROUTERS", "install_domain_errors"]
