@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from unionfed_chassis.db import UnitOfWork
 from unionfed_events import assistance as ev
 
-from assistance.adapters.orm import cases
+from assistance.adapters.orm import cases, payments
 from assistance.adapters.repository import CaseRepository
 from assistance.domain.case import AidCase, CaseStatus
 from assistance.handlers._shared import acting, emit_for_case, now
@@ -79,15 +79,13 @@ async def next_waiting(session: AsyncSession, cutoff: datetime, skip: list[UUID]
 
 async def next_expired(session: AsyncSession, cutoff: datetime, skip: list[UUID]) -> UUID | None:
     """The oldest grant past its time with no payment finance still holds."""
-    payment_pending = sa.text(
-        "EXISTS (SELECT 1 FROM payments p WHERE p.case_id = cases.case_id AND p.status = 'pending')"
-    )
+    payment_pending = sa.exists().where(payments.c.case_id == cases.c.case_id, payments.c.status == "pending")
     query = (
         sa.select(cases.c.case_id)
         .where(
             cases.c.status == CaseStatus.GRANTED.value,
             cases.c.granted_at < cutoff,
-            sa.not_(payment_pending),
+            ~payment_pending,
             cases.c.case_id.notin_(skip),
         )
         .order_by(cases.c.granted_at)
@@ -146,7 +144,7 @@ class DeadlineWatch:
             try:
                 result = await self.run_round(now())
             except Exception as exc:
-                log.warning("deadline round failed: %s", type(exc).__name__)
+                log.warning("deadline round failed: %s", type(exc).__name__, exc_info=True)
                 result = RoundResult()
             if not result.full:
                 await asyncio.sleep(self.every_seconds)
