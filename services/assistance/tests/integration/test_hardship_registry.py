@@ -5,12 +5,17 @@ out of every event."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
+from assistance.adapters.hardship_store import AlreadyRegistered, HardshipStore
+from assistance.domain.hardship import HardshipRecord, Household
 from assistance_testkit import Assistance, new_district
 from unionfed_devstack.testing import wait_for
+from unionfed_events.assistance import HardshipCategory, HardshipCause
 
 HOUSEHOLD = {
     "category": "deep",
@@ -52,6 +57,12 @@ async def test_branch_registers_reviews_and_exits_a_household(assistance_service
         assert registered.data["causes"] == ["illness", "unemployment"]
         assert registered.key == str(member).encode()
         assert "income" not in registered.value.decode() and "612" not in registered.value.decode()
+
+        too_many = {"category": "deep", "per_capita_income_yuan": "600.00", "household_size": 1}
+        r = await svc.client.post(f"/hardship-records/{record_id}/review", json=too_many, headers=officer)
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "members_affected"]
+        r = await svc.client.get(f"/hardship-records/{record_id}", headers=officer)
+        assert r.json()["version"] == 1 and r.json()["household_size"] == 4
 
         review = {"category": "relative", "per_capita_income_yuan": "900.00", "members_affected": 1}
         r = await svc.client.post(f"/hardship-records/{record_id}/review", json=review, headers=officer)
@@ -226,3 +237,28 @@ async def test_a_member_who_leaves_exits_the_registry_once_and_loses_living_aid(
         await svc.events.wait("AidCaseFlagged", member_id=str(member))
         await asyncio.sleep(1)  # the relay's poll, had a second exit been staged
         assert len(svc.events.of("HardshipWorkerExited", member_id=str(member))) == 1
+
+
+async def test_the_unique_index_refuses_a_second_active_record_the_lock_did_not_stop(
+    assistance_service,
+) -> None:
+    """The store's last guard, reached without the member lock (as a path that forgot it would)."""
+    district = new_district()
+    async with assistance_service([district]) as svc:
+        branch = await svc.feed.branch(district)
+        member = await svc.member(district, branch)
+        runtime = svc.app.state.runtime
+
+        def new_record() -> HardshipRecord:
+            household = Household(HardshipCategory.DEEP, [HardshipCause.ILLNESS], 2, 1, 50_000)
+            return HardshipRecord.register(uuid.uuid4(), member, district, branch, household, date.today())
+
+        async with runtime.unit_of_work() as uow:
+            await HardshipStore(uow.session).add(new_record())
+            await uow.commit()
+        async with runtime.unit_of_work() as uow:
+            store = HardshipStore(uow.session)
+            with pytest.raises(AlreadyRegistered):
+                await store.add(new_record())
+            assert (await store.active_of(member)) is not None  # the transaction is still usable
+        assert len(await records_of(svc, member)) == 1
