@@ -179,7 +179,7 @@ class HardshipCreate(BaseModel):
         description="Per-capita income of the household; personal: never in events or logs"
     )
     registered_on: date | None = Field(
-        None, description="Default today; a past day when a paper record is entered"
+        None, ge=date(2000, 1, 1), description="Default today; a past day when a paper record is entered"
     )
 
 

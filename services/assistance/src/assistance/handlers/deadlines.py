@@ -179,4 +179,5 @@ class DeadlineWatch:
                     raise
                 log.warning("deadline on case %s failed: %s", case_id, type(exc).__name__)
                 skip.append(case_id)
-        return done, True
+        # Full only when every pick was handled: cases that keep failing wait for the next round.
+        return done, done == self.batch_size
