@@ -257,6 +257,7 @@ def upgrade() -> None:
         sa.Column("reference", sa.Text(), nullable=True),
         sa.Column("failure_reason", sa.Text(), nullable=True),
         sa.Column("settled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("paid_on", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(
             ["batch_id"],
             ["payment_batches.batch_id"],

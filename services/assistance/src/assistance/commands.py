@@ -17,6 +17,8 @@ from unionfed_events.assistance import (
     ServiceOutcome,
 )
 
+from assistance.domain.payments import Confirmation
+
 
 @dataclass(frozen=True)
 class ApplyForAid:
@@ -112,3 +114,34 @@ class ReviewHardship:
 class ExitHardship:
     record_id: UUID
     reason: HardshipExitReason
+
+
+@dataclass(frozen=True)
+class CreatePaymentBatch:
+    district: str
+
+
+@dataclass(frozen=True)
+class ConfirmPayments:
+    batch_id: UUID
+    confirmations: tuple[Confirmation, ...]
+
+
+@dataclass(frozen=True)
+class SetMutualAidPlan:
+    year: int
+    share_percent: int
+    cap_yuan: Decimal
+
+
+@dataclass(frozen=True)
+class EnrolInMutualAid:
+    member_id: UUID
+    year: int
+
+
+@dataclass(frozen=True)
+class ClaimMutualAid:
+    member_id: UUID
+    medical_costs_yuan: Decimal
+    description: str | None = None

@@ -50,4 +50,7 @@ async def test_case_climbs_every_level_and_is_granted_with_its_trail(assistance_
         ]
         assert trail[1]["actor"] == f"bo-{branch}" and trail[1]["comment"] == "材料齐全"
         approvals = await svc.events.wait("AidApproved", 3, case_id=case_id)
+        assert all(
+            "家庭困难" not in r.value.decode() for r in svc.events.records
+        )  # the description stays here
         assert [a.data["next_level"] for a in approvals] == ["district", "federation", None]

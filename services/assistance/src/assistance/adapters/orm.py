@@ -201,6 +201,7 @@ payments = sa.Table(
     sa.Column("reference", sa.Text),
     sa.Column("failure_reason", sa.Text),
     sa.Column("settled_at", sa.DateTime(timezone=True)),
+    sa.Column("paid_on", sa.Date),  # the bank's payment date, as finance confirmed it
     # A case is in at most one batch that may still pay it.
     sa.Index(
         "payments_one_live_per_case",

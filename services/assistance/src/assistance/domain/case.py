@@ -121,9 +121,9 @@ class AidCase:
         case.status = CaseStatus.PENDING
         case.current_level = case.levels[0]
         case.waiting_since = now
-        case._record(
-            Step(None, Decision.REQUESTED, by.subject, by.role, now, case.description, case.requested_cents)
-        )
+        # The description (health, family circumstances) stays in this service: not in the trail,
+        # which travels in the events.
+        case._record(Step(None, Decision.REQUESTED, by.subject, by.role, now, None, case.requested_cents))
         return case
 
     def approve(
@@ -290,6 +290,12 @@ class AidCase:
         self.closed_at = now
         self.version += 1
         return spent
+
+    def payment_failed(self) -> None:
+        """Finance could not pay: the case stays granted, holding its amount, for the next batch
+        or a cancellation. A new version, so its event orders after the grant's."""
+        self._expect(CaseStatus.GRANTED)
+        self.version += 1
 
     def raise_flag(self, by: Actor, now: datetime, reason: str) -> bool:
         """Flag an open case for an officer; False when closed or already flagged."""

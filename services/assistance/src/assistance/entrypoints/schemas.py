@@ -226,3 +226,80 @@ class DecisionTimes(Public):
     district: str | None = Field(description="null: every district (federation)")
     year: int
     levels: list[LevelDecisionTimes]
+
+
+class PaymentBatchCreate(BaseModel):
+    district: DistrictCode
+
+
+class PaymentConfirmationIn(BaseModel):
+    case_id: UUID
+    outcome: Literal["paid", "failed"]
+    reference: ShortText | None = Field(None, description="The bank's reference of the transfer")
+    reason: Reason | None = Field(None, description="Why the payment failed (required for failed)")
+    paid_on: date | None = Field(None, description="The bank's payment date (paid); default today")
+
+
+class PaymentBatchPublic(Public):
+    batch_id: UUID
+    district: str
+    status: str = Field(description="open, or settled once every payment is confirmed")
+    item_count: int
+    total_yuan: Decimal
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class PaymentPublic(Public):
+    case_id: UUID
+    member_id: UUID
+    branch_id: str
+    amount_yuan: Decimal
+    status: str = Field(description="pending, paid or failed")
+    reference: str | None
+    failure_reason: str | None
+    paid_on: date | None
+    settled_at: datetime | None
+
+
+class PaymentBatchDetail(PaymentBatchPublic):
+    payments: list[PaymentPublic]
+
+
+class MutualAidPlanPut(BaseModel):
+    share_percent: int = Field(ge=1, le=100, description="Share of medical costs reimbursed, in percent")
+    cap_yuan: Amount = Field(description="Most a member is reimbursed in the year")
+
+
+class MutualAidPlanPublic(Public):
+    year: int
+    share_percent: int
+    cap_yuan: Decimal
+
+
+class MutualAidEnrol(BaseModel):
+    member_id: UUID
+    year: int = Field(ge=2000, le=2100)
+
+
+class MutualAidEnrolmentPublic(Public):
+    year: int
+    member_id: UUID
+    district: str
+    enrolled_on: date
+
+
+class MutualAidClaimCreate(BaseModel):
+    member_id: UUID
+    medical_costs_yuan: Amount
+    description: Comment | None = Field(None, description="The treatment, in the caseworker's words")
+
+
+class MutualAidClaimPublic(Public):
+    medical_costs_yuan: Decimal
+    share_percent: int
+    cap_yuan: Decimal
+    committed_before_yuan: Decimal = Field(description="Taken of this year's cap before this claim")
+    reimbursement_yuan: Decimal = Field(description="min(costs x share, cap left), rounded down to the cent")
+    case: CaseDetail

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import unionfed_chassis.routes as routes
 from fastapi import Depends, FastAPI, Request
-from unionfed_chassis import routes
 from unionfed_chassis.auth import Principal, Role, ScopeError
 from unionfed_events.assistance import ApprovalLevel
 

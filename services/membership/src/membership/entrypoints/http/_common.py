@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import unionfed_chassis.routes as routes
 from fastapi import Depends, FastAPI, Path, Request
-from unionfed_chassis import routes
 from unionfed_chassis.auth import Principal
 from unionfed_chassis.inputs import Slug
 from unionfed_chassis.routes import BranchFilter, DistrictFilter, PageNo, PageSize, TextFilter, scoped
