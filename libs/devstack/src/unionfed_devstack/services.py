@@ -41,7 +41,7 @@ SERVICES: list[ServiceSpec] = [
         _port("assistance", 8102),
         "assistance",
         "assistance.seed",
-        consumer_groups=("assistance-members",),
+        consumer_groups=("assistance-members", "assistance-campaigns"),
     ),
 ]
 

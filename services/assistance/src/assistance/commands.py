@@ -14,6 +14,7 @@ from unionfed_events.assistance import (
     HardshipCategory,
     HardshipCause,
     HardshipExitReason,
+    RightsIssue,
     ServiceOutcome,
 )
 
@@ -114,6 +115,22 @@ class ReviewHardship:
 class ExitHardship:
     record_id: UUID
     reason: HardshipExitReason
+
+
+@dataclass(frozen=True)
+class FileRightsAppeal:
+    """A worker's (or, for a branch, its lead worker's) appeal against an employer; it opens a
+    legal-aid or mediation case. `industry` None: the member's industry."""
+
+    member_id: UUID
+    filed_by: str  # member | branch
+    issue: RightsIssue
+    employer: str
+    industry: str | None
+    workers_affected: int
+    description: str
+    kind: AidType  # legal | mediation
+    filed_on: date | None = None
 
 
 @dataclass(frozen=True)

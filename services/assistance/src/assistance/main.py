@@ -11,7 +11,7 @@ from unionfed_chassis.runtime import Runtime
 from unionfed_chassis.settings import ServiceSettings
 from unionfed_events import assistance as ev
 
-from assistance.entrypoints.consumers import member_view_consumer
+from assistance.entrypoints.consumers import campaigns_consumer, member_view_consumer
 from assistance.entrypoints.http import ROUTERS, install_domain_errors
 from assistance.handlers.deadlines import DeadlineWatch
 from assistance.settings import MIGRATIONS, AssistanceSettings
@@ -19,7 +19,10 @@ from assistance.settings import MIGRATIONS, AssistanceSettings
 
 def build_app(settings: AssistanceSettings) -> FastAPI:
     def consumers(s: ServiceSettings) -> list[EventConsumer]:
-        return [member_view_consumer(settings.member_view_group, s.ce_source)]
+        return [
+            member_view_consumer(settings.member_view_group, s.ce_source),
+            campaigns_consumer(settings.campaigns_group, s.ce_source),
+        ]
 
     async def start_deadlines(runtime: Runtime) -> None:
         watch = DeadlineWatch(

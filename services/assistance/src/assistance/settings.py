@@ -41,6 +41,9 @@ class AssistanceSettings(ServiceSettings):
         "assistance-members",
         description="Consumer group of the member view; a new name rebuilds the view from the topics' start",
     )
+    campaigns_group: str = Field(
+        "assistance-campaigns", description="Consumer group of the aid windows read from campaigns' events"
+    )
     seed_random: int = Field(11, description="Seed of the demo data generator (same seed, same data)")
 
     @model_validator(mode="after")

@@ -1,17 +1,23 @@
 """Deadlines of aid cases over the real database and broker: escalation one level at a time up
-to one alert at the federation, the escalated case in the next level's queue, several replicas'
-loops escalating each case once, and lapsed grants expiring with their reservation released."""
+to one alert at the federation, the escalated case in the next level's queue, the loops of
+several replicas (each its own connections) escalating each case once, and lapsed grants
+expiring with their reservation released."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from assistance.handlers.deadlines import DeadlineWatch
 from assistance_testkit import Assistance, new_district
+from sqlalchemy.ext.asyncio import AsyncEngine
+from unionfed_chassis.db import UnitOfWork, make_engine, make_session_factory
 from unionfed_devstack.testing import wait_for
 
 # About one second at a level: quick enough for a test, long enough to see each level in turn.
@@ -114,43 +120,61 @@ async def test_an_escalated_case_waits_in_the_next_levels_queue_and_is_decided_t
         assert r.json()["status"] == "granted" and r.json()["reserved_yuan"] == "800.00"
 
 
+@contextlib.asynccontextmanager
+async def other_replicas(svc: Assistance, count: int) -> AsyncIterator[None]:
+    """The deadline loops of `count` more replicas: each with its own engine (own connections)
+    on the service's database, as other processes would run them."""
+    engines = [make_engine(svc.settings.database_url, 2) for _ in range(count)]
+
+    def unit_of_work(engine: AsyncEngine) -> Any:
+        factory = make_session_factory(engine)
+
+        @contextlib.asynccontextmanager
+        async def open_uow() -> AsyncIterator[UnitOfWork]:
+            async with factory() as session:
+                yield UnitOfWork(session, source=svc.settings.ce_source, domain="assistance")
+
+        return open_uow
+
+    loops = [
+        asyncio.create_task(
+            DeadlineWatch(
+                unit_of_work(engine),
+                escalate_after=timedelta(hours=FAST["escalate_after_hours"]),
+                grant_expiry=timedelta(days=90),
+                every_seconds=0.05,
+                batch_size=2,
+            ).run()
+        )
+        for engine in engines
+    ]
+    try:
+        yield
+    finally:
+        for loop in loops:
+            loop.cancel()
+        await asyncio.gather(*loops, return_exceptions=True)
+        for engine in engines:
+            await engine.dispose()
+
+
 async def test_loops_of_several_replicas_escalate_each_case_once_per_level(assistance_service) -> None:
     district = new_district()
-    async with assistance_service([district], **FAST) as svc:
-        url = svc.settings.database_url
-        async with assistance_service([district], database_url=url, **FAST):
-            # Two more loops in this process, each with its own connections, on the same database.
-            extra = [
-                asyncio.create_task(
-                    DeadlineWatch(
-                        svc.app.state.runtime.unit_of_work,
-                        escalate_after=timedelta(hours=FAST["escalate_after_hours"]),
-                        grant_expiry=timedelta(days=90),
-                        every_seconds=0.05,
-                        batch_size=2,
-                    ).run()
-                )
-                for _ in range(2)
-            ]
-            try:
-                branch = await svc.feed.branch(district)
-                case_ids = [await open_case(svc, district, branch) for _ in range(6)]
+    async with assistance_service([district], **FAST) as svc, other_replicas(svc, 3):
+        branch = await svc.feed.branch(district)
+        case_ids = [await open_case(svc, district, branch) for _ in range(6)]
 
-                async def all_alerted() -> bool:
-                    steps = await escalated_steps(svc, case_ids)
-                    return len(steps) == len(case_ids) and min(steps.values()) >= 3
+        async def all_alerted() -> bool:
+            steps = await escalated_steps(svc, case_ids)
+            return len(steps) == len(case_ids) and min(steps.values()) >= 3
 
-                await wait_for(all_alerted, timeout=60)
-                await asyncio.sleep(3)
-                assert await escalated_steps(svc, case_ids) == dict.fromkeys(case_ids, 3)
-                for case_id in case_ids:
-                    await svc.events.wait("AidCaseEscalated", 3, case_id=case_id)
-                await asyncio.sleep(1)
-                assert {case_id: hops(svc, case_id) for case_id in case_ids} == dict.fromkeys(case_ids, CLIMB)
-            finally:
-                for task in extra:
-                    task.cancel()
-                await asyncio.gather(*extra, return_exceptions=True)
+        await wait_for(all_alerted, timeout=60)
+        await asyncio.sleep(3)
+        assert await escalated_steps(svc, case_ids) == dict.fromkeys(case_ids, 3)
+        for case_id in case_ids:
+            await svc.events.wait("AidCaseEscalated", 3, case_id=case_id)
+        await asyncio.sleep(1)
+        assert {case_id: hops(svc, case_id) for case_id in case_ids} == dict.fromkeys(case_ids, CLIMB)
 
 
 async def _put_in_pending_payment(svc: Assistance, district: str, case_id: str, cents: int) -> None:

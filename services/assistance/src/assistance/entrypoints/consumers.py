@@ -1,14 +1,15 @@
 """Kafka consumers: the member view from membership's events (and what a member leaving means
-for their cases and their hardship record)."""
+for their cases and their hardship record); aid windows from campaigns' events."""
 
 from __future__ import annotations
 
 from unionfed_chassis.consumer import Delivery, EventConsumer
 from unionfed_chassis.db import UnitOfWork
+from unionfed_events import campaigns as cev
 from unionfed_events import membership as mev
 from unionfed_events import topics
 
-from assistance.handlers import hardship, member_view
+from assistance.handlers import aid_windows, hardship, member_view
 from assistance.handlers.member_left import flag_open_cases
 
 
@@ -72,6 +73,27 @@ def member_view_consumer(group: str, source: str) -> EventConsumer:
             mev.MemberContactUpdated: _contact,
         },
         pattern=topics.events_pattern("membership"),
+        domain="assistance",
+        source=source,
+    )
+
+
+async def _campaign_launched(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
+    for d in deliveries:
+        await aid_windows.campaign_launched(uow, d.event)
+
+
+async def _campaign_closed(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
+    for d in deliveries:
+        await aid_windows.campaign_closed(uow, d.event)
+
+
+def campaigns_consumer(group: str, source: str) -> EventConsumer:
+    """Opens and closes aid windows from campaigns' events of every district and the federation."""
+    return EventConsumer(
+        group,
+        {cev.CampaignLaunched: _campaign_launched, cev.CampaignClosed: _campaign_closed},
+        pattern=topics.events_pattern("campaigns"),
         domain="assistance",
         source=source,
     )

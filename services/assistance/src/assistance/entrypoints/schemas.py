@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
-from unionfed_chassis.inputs import Comment, DistrictCode, Reason, ShortText
+from pydantic import AfterValidator, BaseModel, Field
+from unionfed_chassis.inputs import Comment, DistrictCode, Name, Reason, ShortText
 from unionfed_chassis.routes import Page, Public
 from unionfed_events.assistance import (
     AidType,
@@ -18,6 +18,7 @@ from unionfed_events.assistance import (
     HardshipCategory,
     HardshipCause,
     HardshipExitReason,
+    RightsIssue,
     ServiceOutcome,
 )
 from unionfed_events.fields import Yuan
@@ -116,6 +117,9 @@ class CasePublic(Public):
     caseworker: str | None
     outcome: ServiceOutcome | None
     flag: str | None
+    campaign_id: UUID | None = Field(
+        description="The drive (campaign) whose aid window the case came through"
+    )
     version: int
 
 
@@ -226,6 +230,100 @@ class DecisionTimes(Public):
     district: str | None = Field(description="null: every district (federation)")
     year: int
     levels: list[LevelDecisionTimes]
+
+
+def _single_spaced(value: str) -> str:
+    # Reports group by employer and industry: "某某 公司 " and "某某 公司" are one employer.
+    spaced = " ".join(value.split())
+    if not spaced:
+        raise ValueError("must not be blank")
+    return spaced
+
+
+EmployerName = Annotated[Name, AfterValidator(_single_spaced)]
+IndustryName = Annotated[ShortText, AfterValidator(_single_spaced)]
+
+
+class AppealCreate(BaseModel):
+    member_id: UUID = Field(description="The worker; for a branch's appeal, its lead worker")
+    filed_by: Literal["member", "branch"] = Field(
+        description="Whose appeal it is: the worker's or the branch's"
+    )
+    issue: RightsIssue
+    employer: EmployerName = Field(description="Employer appealed against")
+    industry: IndustryName | None = Field(None, description="The employer's industry; default the member's")
+    workers_affected: int = Field(1, ge=1, le=1_000_000, description="Workers the appeal concerns")
+    description: Annotated[Comment, Field(min_length=1)] = Field(description="What happened")
+    kind: Literal["legal", "mediation"] = Field(description="The case it opens: legal aid or mediation")
+
+
+class AppealPublic(Public):
+    appeal_id: UUID
+    case_id: UUID
+    kind: AidType = Field(description="legal or mediation: the aid type of its case")
+    district: str
+    branch_id: str
+    member_id: UUID | None
+    filed_by: str
+    issue: RightsIssue
+    employer: str
+    industry: str
+    workers_affected: int
+    filed_on: date
+    case_status: str
+    case_current_level: ApprovalLevel | None
+    case_outcome: ServiceOutcome | None
+    created_at: datetime
+
+
+class AidWindowPublic(Public):
+    campaign_id: UUID
+    aid_type: AidType
+    title: str
+    districts: list[str] = Field(description="Districts it covers; empty = every district")
+    industries: list[str] = Field(description="Industries it covers; empty = every industry")
+    opens_on: date
+    closes_on: date
+
+
+class AidReportRow(Public):
+    district: str
+    aid_type: AidType
+    month: str = Field(description="YYYY-MM (UTC)")
+    requested: int = Field(description="Cases requested in the month")
+    granted: int = Field(description="Cases granted (final approval) in the month")
+    rejected: int = Field(description="Cases rejected in the month")
+    granted_yuan: Decimal = Field(description="Amount granted in the month (services: 0)")
+    disbursed_yuan: Decimal = Field(description="Amount paid out in the month (the funds' spend entries)")
+
+
+class AidReport(BaseModel):
+    year: int
+    district: str | None
+    aid_type: AidType | None
+    rows: list[AidReportRow]
+
+
+class AppealReportRow(Public):
+    industry: str
+    employer: str
+    month: str = Field(description="YYYY-MM of filing")
+    appeals: int
+    workers_affected: int
+
+
+class AppealIndustryTotal(Public):
+    industry: str
+    appeals: int
+    workers_affected: int
+    employers: int = Field(description="Distinct employers appealed against")
+
+
+class AppealReport(BaseModel):
+    year: int
+    district: str | None
+    rows: list[AppealReportRow]
+    industries: list[AppealIndustryTotal]
 
 
 class PaymentBatchCreate(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from unionfed_chassis.access import Scope
@@ -34,10 +35,9 @@ def _cents(amount: Decimal | None) -> int | None:
 
 
 async def _facts(
-    uow: UnitOfWork, cmd: cmds.ApplyForAid, member: object, year: int, on: date, cap: int | None
+    uow: UnitOfWork, cmd: cmds.ApplyForAid, member: Any, year: int, on: date, cap: int | None, window: Any
 ) -> ApplicantFacts:
     repo = CaseRepository(uow.session)
-    window = await repo_mod.window_open_for(uow.session, cmd.aid_type, member, on) if member else None
     return ApplicantFacts(
         member_status=getattr(member, "status", None),
         hardship_registered=await repo_mod.hardship_registered(uow.session, cmd.member_id),
@@ -70,7 +70,8 @@ async def apply_for_aid(
     scope(member.district, member.branch_id)
     on = cmd.requested_on or date.today()
     cap = cap_cents if cap_cents is not None else policy.caps.cap_cents(cmd.aid_type)
-    check_eligible(cmd.aid_type, amount, await _facts(uow, cmd, member, on.year, on, cap))
+    window = await repo_mod.window_open_for(uow.session, cmd.aid_type, member, on)
+    check_eligible(cmd.aid_type, amount, await _facts(uow, cmd, member, on.year, on, cap, window))
     case = AidCase.open(
         AidCase(
             case_id=cmd.case_id or uuid7(),
@@ -85,6 +86,7 @@ async def apply_for_aid(
             levels=policy.thresholds.levels_for(cmd.aid_type, amount),
             requested_on=on,
             description=cmd.description,
+            campaign_id=window.campaign_id if window is not None else None,  # the drive it came through
         ),
         acting(uow),
         now(),

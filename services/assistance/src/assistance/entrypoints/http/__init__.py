@@ -1,12 +1,15 @@
 """HTTP API for officers (bearer token, scoped). One router per area; `ROUTERS` is what the app includes."""
 
 from assistance.entrypoints.http import (
+    aid_windows,
+    appeals,
     cases,
     funds,
     hardship,
     members,
     mutual_aid,
     payments,
+    reports,
     reports_decisions,
 )
 from assistance.entrypoints.http._common import install_domain_errors
@@ -17,6 +20,9 @@ ROUTERS = [
     funds.router,
     payments.router,
     mutual_aid.router,
+    appeals.router,
+    reports.router,
+    aid_windows.router,
     hardship.router,
     reports_decisions.router,
 ]
