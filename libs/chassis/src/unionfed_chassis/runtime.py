@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,6 +136,11 @@ class Runtime:
             )
         )
         await self.broker.start()
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run a service's own background work (a periodic check, say) for the runtime's
+        lifetime: `stop()` cancels it with the relay and housekeeping."""
+        self._tasks.append(asyncio.create_task(work, name=name))
 
     async def stop(self) -> None:
         await self.broker.stop()

@@ -8,7 +8,15 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from unionfed_events.assistance import AidType, ApprovalLevel, RightsIssue, ServiceOutcome
+from unionfed_events.assistance import (
+    AidType,
+    ApprovalLevel,
+    HardshipCategory,
+    HardshipCause,
+    HardshipExitReason,
+    RightsIssue,
+    ServiceOutcome,
+)
 
 from assistance.domain.payments import Confirmation
 
@@ -75,6 +83,38 @@ class AllocateFund:
     year: int
     aid_type: AidType
     amount_yuan: Decimal
+
+
+@dataclass(frozen=True)
+class RegisterHardship:
+    """Enter a member's household in the hardship registry. The income is personal: it is
+    stored, shown to officers in scope, and never put in an event or a log."""
+
+    member_id: UUID
+    category: HardshipCategory
+    causes: list[HardshipCause]
+    household_size: int
+    members_affected: int
+    per_capita_income_yuan: Decimal
+    registered_on: date | None = None  # None: today; a past day when a paper record is entered
+
+
+@dataclass(frozen=True)
+class ReviewHardship:
+    """The yearly review: the household as it is now (omitted fields stay as they were)."""
+
+    record_id: UUID
+    category: HardshipCategory
+    per_capita_income_yuan: Decimal
+    causes: list[HardshipCause] | None = None
+    household_size: int | None = None
+    members_affected: int | None = None
+
+
+@dataclass(frozen=True)
+class ExitHardship:
+    record_id: UUID
+    reason: HardshipExitReason
 
 
 @dataclass(frozen=True)

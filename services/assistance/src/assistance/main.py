@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 from unionfed_chassis.app import ServiceDefinition, create_app
 from unionfed_chassis.consumer import EventConsumer
+from unionfed_chassis.runtime import Runtime
 from unionfed_chassis.settings import ServiceSettings
 from unionfed_events import assistance as ev
 
 from assistance.entrypoints.consumers import campaigns_consumer, member_view_consumer
 from assistance.entrypoints.http import ROUTERS, install_domain_errors
+from assistance.handlers.deadlines import DeadlineWatch
 from assistance.settings import MIGRATIONS, AssistanceSettings
 
 
@@ -19,6 +23,16 @@ def build_app(settings: AssistanceSettings) -> FastAPI:
             member_view_consumer(settings.member_view_group, s.ce_source),
             campaigns_consumer(settings.campaigns_group, s.ce_source),
         ]
+
+    async def start_deadlines(runtime: Runtime) -> None:
+        watch = DeadlineWatch(
+            runtime.unit_of_work,
+            escalate_after=timedelta(hours=settings.escalate_after_hours),
+            grant_expiry=timedelta(days=settings.grant_expiry_days),
+            every_seconds=settings.deadline_check_seconds,
+        )
+        app.state.deadlines = watch  # tests run a round as of a chosen time
+        runtime.spawn(watch.run(), "aid-deadlines")
 
     app = create_app(
         ServiceDefinition(
@@ -32,6 +46,7 @@ def build_app(settings: AssistanceSettings) -> FastAPI:
             consumers=consumers,
             publishes=ev.EVENTS,
             migrations=MIGRATIONS,
+            on_started=start_deadlines,
         ),
         settings,
     )

@@ -1,5 +1,5 @@
 """Kafka consumers: the member view from membership's events (and what a member leaving means
-for their cases); aid windows from campaigns' events."""
+for their cases and their hardship record); aid windows from campaigns' events."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from unionfed_events import campaigns as cev
 from unionfed_events import membership as mev
 from unionfed_events import topics
 
-from assistance.handlers import aid_windows, member_view
+from assistance.handlers import aid_windows, hardship, member_view
 from assistance.handlers.member_left import flag_open_cases
 
 
@@ -35,6 +35,7 @@ async def _left(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
             uow, e.member_id, e.branch_id, e.district, "left", _version(d), e.left_on
         )
         await flag_open_cases(uow, e.member_id)
+        await hardship.exit_on_member_left(uow, e.member_id, e.left_on)
 
 
 async def _reinstated(uow: UnitOfWork, deliveries: list[Delivery]) -> None:

@@ -11,7 +11,16 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, Field
 from unionfed_chassis.inputs import Comment, DistrictCode, Name, Reason, ShortText
 from unionfed_chassis.routes import Page, Public
-from unionfed_events.assistance import AidType, ApprovalLevel, Decision, RightsIssue, ServiceOutcome
+from unionfed_events.assistance import (
+    AidType,
+    ApprovalLevel,
+    Decision,
+    HardshipCategory,
+    HardshipCause,
+    HardshipExitReason,
+    RightsIssue,
+    ServiceOutcome,
+)
 from unionfed_events.fields import Yuan
 
 __all__ = ["Page"]  # re-exported: the routes use s.Page
@@ -160,6 +169,67 @@ class MemberCount(Public):
     district: str
     status: str
     members: int
+
+
+class HardshipCreate(BaseModel):
+    member_id: UUID
+    category: HardshipCategory
+    causes: list[HardshipCause] = Field(
+        min_length=1, max_length=len(HardshipCause), description="Each cause once"
+    )
+    household_size: int = Field(ge=1, le=100)
+    members_affected: int = Field(ge=1, le=100, description="At most the household size")
+    per_capita_income_yuan: Amount = Field(
+        description="Per-capita income of the household; personal: never in events or logs"
+    )
+    registered_on: date | None = Field(
+        None, ge=date(2000, 1, 1), description="Default today; a past day when a paper record is entered"
+    )
+
+
+class HardshipReview(BaseModel):
+    category: HardshipCategory
+    per_capita_income_yuan: Amount
+    causes: list[HardshipCause] | None = Field(None, min_length=1, max_length=len(HardshipCause))
+    household_size: int | None = Field(None, ge=1, le=100)
+    members_affected: int | None = Field(None, ge=1, le=100)
+
+
+class HardshipExit(BaseModel):
+    reason: HardshipExitReason
+
+
+class HardshipPublic(Public):
+    record_id: UUID
+    member_id: UUID
+    district: str
+    branch_id: str
+    category: HardshipCategory
+    causes: list[HardshipCause]
+    household_size: int
+    members_affected: int
+    per_capita_income_yuan: Decimal
+    status: str
+    registered_on: date
+    review_due_on: date
+    last_reviewed_on: date | None
+    exited_on: date | None
+    exit_reason: HardshipExitReason | None
+    version: int
+
+
+class LevelDecisionTimes(Public):
+    level: ApprovalLevel
+    decisions: int = Field(description="Decisions taken at this level (approve, reject, return)")
+    mean_hours: float | None
+    median_hours: float | None
+    p90_hours: float | None
+
+
+class DecisionTimes(Public):
+    district: str | None = Field(description="null: every district (federation)")
+    year: int
+    levels: list[LevelDecisionTimes]
 
 
 def _single_spaced(value: str) -> str:

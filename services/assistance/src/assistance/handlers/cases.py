@@ -22,6 +22,7 @@ from assistance.domain.errors import DomainError, NotFound
 from assistance.domain.money import to_cents, to_yuan
 from assistance.domain.policy import AssistancePolicy
 from assistance.handlers._shared import acting, case_in_scope, emit_for_case, now, trail
+from assistance.metrics import observe_decision
 
 
 def _cents(amount: Decimal | None) -> int | None:
@@ -169,6 +170,7 @@ async def decide(uow: UnitOfWork, cmd: cmds.DecideOnCase, policy: AssistancePoli
         )
     else:
         raise DomainError("decision must be approve, reject or return", field="decision")
+    observe_decision(case.trail[-1])
     return case
 
 

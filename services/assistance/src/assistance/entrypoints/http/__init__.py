@@ -5,10 +5,12 @@ from assistance.entrypoints.http import (
     appeals,
     cases,
     funds,
+    hardship,
     members,
     mutual_aid,
     payments,
     reports,
+    reports_decisions,
 )
 from assistance.entrypoints.http._common import install_domain_errors
 
@@ -21,6 +23,8 @@ ROUTERS = [
     appeals.router,
     reports.router,
     aid_windows.router,
+    hardship.router,
+    reports_decisions.router,
 ]
 
 __all__ = ["ROUTERS", "install_domain_errors"]
