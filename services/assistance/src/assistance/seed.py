@@ -6,9 +6,9 @@ state the service knows (see `assistance.demo`), each step a command in its own 
 so the events go out through the outbox like any officer's. A re-run creates nothing twice:
 funds and cases (their ids derive from the seed) are looked up first.
 
-Two shortcuts, both marked: hardship households are written straight into the registry table
-(the hardship handlers are not there yet), and the member of the flagged case leaves through
-membership's HTTP API (leaving is membership's to decide; this service only hears of it).
+Living aid's households enter the hardship registry through its handler first. The member of the
+flagged case leaves through membership's HTTP API (leaving is membership's to decide; this
+service only hears of it).
 The disbursed case is paid through a payment batch and finance's confirmation.
 """
 
@@ -23,7 +23,8 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import date
+from decimal import Decimal
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -36,13 +37,14 @@ from unionfed_events.assistance import ApprovalLevel, HardshipCategory, Hardship
 
 from assistance import commands as cmds
 from assistance.adapters import funds
-from assistance.adapters.orm import cases, hardship_records, members
+from assistance.adapters.orm import cases, members
+from assistance.adapters.repository import hardship_registered
 from assistance.demo import DEMO_FUNDS, DemoCase, Step, demo_cases
 from assistance.domain.case import AidCase
 from assistance.domain.payments import Confirmation, PaymentOutcome
 from assistance.domain.policy import AssistancePolicy
 from assistance.handlers import cases as handlers
-from assistance.handlers import payments
+from assistance.handlers import hardship, payments
 from assistance.handlers.funds import allocate_fund
 from assistance.settings import MIGRATIONS, AssistanceSettings
 
@@ -113,40 +115,6 @@ async def _allocate_funds(
     return created
 
 
-async def register_hardship(session: AsyncSession, member_id: uuid.UUID, today: date) -> None:
-    """SHORTCUT until the hardship handlers exist: a household row written straight into the
-    registry (no HardshipWorkerRegistered event goes out for it)."""
-    found = await session.execute(
-        sa.select(hardship_records.c.record_id).where(
-            hardship_records.c.member_id == member_id, hardship_records.c.status == "active"
-        )
-    )
-    if found.first() is not None:
-        return
-    member = (
-        await session.execute(
-            sa.select(members.c.district, members.c.branch_id).where(members.c.member_id == member_id)
-        )
-    ).one()
-    await session.execute(
-        hardship_records.insert().values(
-            record_id=uuid.uuid5(member_id, "demo-hardship"),
-            member_id=member_id,
-            district=member.district,
-            branch_id=member.branch_id,
-            category=HardshipCategory.RELATIVE.value,
-            causes=[HardshipCause.ILLNESS.value, HardshipCause.LOW_INCOME.value],
-            household_size=3,
-            members_affected=1,
-            per_capita_income_cents=120_000,
-            status="active",
-            registered_on=today,
-            review_due_on=today + timedelta(days=365),
-            version=1,
-        )
-    )
-
-
 class CaseSeeder:
     """Applies for one demo case, then runs its steps, each as the officer of its level."""
 
@@ -177,13 +145,24 @@ class CaseSeeder:
             found = await session.execute(sa.select(cases.c.case_id).where(cases.c.case_id == case_id))
             return found.first() is not None
 
+    async def in_registry(self, member_id: uuid.UUID) -> bool:
+        async with self.sessions() as session:
+            return await hardship_registered(session, member_id)
+
     async def seed(self, demo: DemoCase) -> bool:
         """False when the case exists already (a re-run) or its member left meanwhile."""
         if await self.exists(demo.case_id):
             return False
-        if demo.recipe.needs_hardship:
-            async with self.sessions() as session, session.begin():
-                await register_hardship(session, demo.member_id, date.today())
+        if demo.recipe.needs_hardship and not await self.in_registry(demo.member_id):
+            register = cmds.RegisterHardship(
+                demo.member_id,
+                HardshipCategory.RELATIVE,
+                [HardshipCause.ILLNESS, HardshipCause.LOW_INCOME],
+                household_size=3,
+                members_affected=1,
+                per_capita_income_yuan=Decimal("1200.00"),
+            )
+            await self._run("branch_officer", lambda uow: hardship.register(uow, register, federation_wide))
         apply = cmds.ApplyForAid(
             demo.member_id,
             demo.recipe.aid_type,
