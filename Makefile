@@ -21,8 +21,11 @@ bootstrap:
 run: bootstrap
 	$(UV) run unionfed run $(ARGS)
 
+# The suites mostly wait on servers (CPU is about 40% of wall time), so test files run in
+# parallel workers, each with its own embedded PostgreSQL and broker; a file stays in one worker.
+TEST_WORKERS ?= 3
 test: bootstrap
-	$(UV) run pytest $(ARGS)
+	$(UV) run pytest -n $(TEST_WORKERS) --dist loadfile $(ARGS)
 
 # `make test` runs the same fuzz tests with a few derandomized examples per operation.
 FUZZ_EXAMPLES ?= 100

@@ -244,7 +244,8 @@ def test_cli_list_and_show(
     listed = runner.invoke(app, ["dlq", "list"], env={"COLUMNS": "300"})
     assert listed.exit_code == 0, listed.output
     assert any(
-        dead_letter(group) in line and line.rstrip(" │").endswith("2") for line in listed.output.splitlines()
+        dead_letter(group) in line and line.split("\t")[2:] == ["2", "0", "2"]
+        for line in listed.output.splitlines()
     )
     shown = runner.invoke(app, ["dlq", "show", group, "--limit", "1"])
     assert shown.exit_code == 0, shown.output
@@ -337,4 +338,4 @@ def test_cli_replay_with_yes(
     _same(run_sync(_read_until_markers(kafka_bootstrap, kafka_idempotence, retry(group), 1)), records)
     listed = runner.invoke(app, ["dlq", "list"], env={"COLUMNS": "300"})
     row = next(line for line in listed.output.splitlines() if dead_letter(group) in line)
-    assert [cell.strip() for cell in row.strip("│ ").split("│")][2:] == ["2", "2", "0"]
+    assert row.split("\t")[2:] == ["2", "2", "0"]

@@ -389,17 +389,17 @@ def dlq_list(idle: float = typer.Option(dlq.DEFAULT_IDLE, "--idle", help=IDLE_HE
     if not counts:
         console.print(f"no dead-letter topics on {bootstrap}")
         return
-    table = Table(
-        "topic",
-        "consumer group",
-        "dead letters",
-        "replayed",
-        "unreplayed",
-        title=f"dead letters on {bootstrap}",
-        title_justify="left",
-    )
-    for c in counts:
-        table.add_row(c.topic, c.group, str(c.total), str(c.replayed), str(c.unreplayed))
+    columns = ("topic", "consumer group", "dead letters", "replayed", "unreplayed")
+    rows = [(c.topic, c.group, str(c.total), str(c.replayed), str(c.unreplayed)) for c in counts]
+    if not console.is_terminal:
+        # Scripts and pipes get tab-separated lines: a table squeezed to the default 80 columns
+        # wraps long topic names over several lines, so no line holds a whole row.
+        for row in (columns, *rows):
+            typer.echo("\t".join(row))  # not console.print, which expands tabs into spaces
+        return
+    table = Table(*columns, title=f"dead letters on {bootstrap}", title_justify="left")
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
 
 
