@@ -21,7 +21,7 @@ from assistance.domain.eligibility import ApplicantFacts, check_amount, check_el
 from assistance.domain.errors import DomainError, NotFound
 from assistance.domain.money import to_cents, to_yuan
 from assistance.domain.policy import AssistancePolicy
-from assistance.handlers._shared import acting, case_in_scope, emit_for_case, now, trail
+from assistance.handlers._shared import acting, case_in_scope, emit_for_case, member_in_scope, now, trail
 from assistance.metrics import observe_decision
 
 
@@ -60,14 +60,7 @@ async def apply_for_aid(
     cap (a mutual-aid claim passes what its plan leaves); None means the policy's cap."""
     amount = _cents(cmd.amount_yuan)
     check_amount(cmd.aid_type, amount)
-    member = await repo_mod.member_for_update(uow.session, cmd.member_id)
-    if member is None:
-        raise DomainError(
-            "no member with this id is known to the assistance service",
-            field="member_id",
-            rule="member_active",
-        )
-    scope(member.district, member.branch_id)
+    member = await member_in_scope(uow, cmd.member_id, scope)
     on = cmd.requested_on or date.today()
     cap = cap_cents if cap_cents is not None else policy.caps.cap_cents(cmd.aid_type)
     window = await repo_mod.window_open_for(uow.session, cmd.aid_type, member, on)

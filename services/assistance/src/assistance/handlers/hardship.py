@@ -19,6 +19,7 @@ from assistance.adapters.hardship_store import AlreadyRegistered, HardshipStore
 from assistance.domain.errors import DomainError, NotEligible, NotFound
 from assistance.domain.hardship import HardshipRecord, Household
 from assistance.domain.money import to_cents
+from assistance.handlers._shared import member_in_scope
 
 MEMBER_ACTIVE = "member_active"
 ONE_ACTIVE_RECORD = "one_active_record"
@@ -60,12 +61,7 @@ async def register(uow: UnitOfWork, cmd: cmds.RegisterHardship, scope: Scope) ->
         raise DomainError("a household is not registered in the future", field="registered_on")
     # Locking the member's row queues registrations (and applications) of one member, so the
     # one-record check below sees the winner; the unique index is the last guard.
-    member = await repo_mod.member_for_update(uow.session, cmd.member_id)
-    if member is None:
-        raise DomainError(
-            "no member with this id is known to the assistance service", field="member_id", rule=MEMBER_ACTIVE
-        )
-    scope(member.district, member.branch_id)
+    member = await member_in_scope(uow, cmd.member_id, scope)
     if member.status != "active":
         raise NotEligible("only active members are registered", field="member_id", rule=MEMBER_ACTIVE)
     store = HardshipStore(uow.session)

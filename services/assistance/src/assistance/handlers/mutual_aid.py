@@ -15,13 +15,13 @@ from unionfed_events.assistance import AidType
 
 from assistance import commands as cmds
 from assistance.adapters import mutual_aid_store as store
-from assistance.adapters import repository as repo_mod
 from assistance.adapters.repository import CaseRepository
 from assistance.domain.case import AidCase
 from assistance.domain.errors import DomainError, NotEligible
 from assistance.domain.money import to_cents, to_yuan
 from assistance.domain.mutual_aid import MutualAidPlan, reimbursement_cents
 from assistance.domain.policy import AssistancePolicy
+from assistance.handlers._shared import member_in_scope
 from assistance.handlers.cases import apply_for_aid
 
 
@@ -40,22 +40,9 @@ async def set_plan(uow: UnitOfWork, cmd: cmds.SetMutualAidPlan, scope: Scope) ->
     return plan
 
 
-async def _member_in_scope(uow: UnitOfWork, member_id: Any, scope: Scope) -> Any:
-    """The member's row, locked: enrolments and claims of one member queue on it."""
-    member = await repo_mod.member_for_update(uow.session, member_id)
-    if member is None:
-        raise DomainError(
-            "no member with this id is known to the assistance service",
-            field="member_id",
-            rule="member_active",
-        )
-    scope(member.district, member.branch_id)
-    return member
-
-
 async def enrol(uow: UnitOfWork, cmd: cmds.EnrolInMutualAid, scope: Scope) -> tuple[Any, bool]:
     """Enrol an active member in the year's plan: (the enrolment, whether it is new)."""
-    member = await _member_in_scope(uow, cmd.member_id, scope)
+    member = await member_in_scope(uow, cmd.member_id, scope)
     if await store.plan(uow.session, cmd.year) is None:
         raise DomainError(f"there is no mutual-aid plan for {cmd.year}", field="year")
     existing = await store.enrolment(uow.session, cmd.year, cmd.member_id)
@@ -82,7 +69,7 @@ async def claim(uow: UnitOfWork, cmd: cmds.ClaimMutualAid, policy: AssistancePol
     costs = _cents(cmd.medical_costs_yuan, "medical_costs_yuan")
     if costs <= 0:
         raise DomainError("medical costs are above 0", field="medical_costs_yuan")
-    member = await _member_in_scope(uow, cmd.member_id, scope)
+    member = await member_in_scope(uow, cmd.member_id, scope)
     on = date.today()
     plan = await store.plan(uow.session, on.year)
     enrolled = plan is not None and await store.enrolment(uow.session, on.year, cmd.member_id) is not None
