@@ -5,19 +5,15 @@ sent. Examples per operation: `UNIONFED_FUZZ_EXAMPLES` (few in `make test`, many
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import schemathesis
 from assistance.main import build_app
 from assistance.settings import AssistanceSettings
-from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
-
-if TYPE_CHECKING:
-    from conftest import RunningApi
+from unionfed_devstack.fuzzing import WITH_TOKEN, WITHOUT_TOKEN, RunningApi, openapi_document
 
 # Shorter values turn up in any answer by chance ("a", "0", "id").
 ECHO_MIN_LENGTH = 6
@@ -81,31 +77,8 @@ def refusals_do_not_echo_the_input(ctx: Any, response: Any, case: schemathesis.C
     return None
 
 
-# The short run (`make test`) is derandomized, so it fails the same way every time; `make fuzz`
-# sets the number of examples and draws new ones each run.
-LONG_RUN = "UNIONFED_FUZZ_EXAMPLES" in os.environ
-EXAMPLES = int(os.environ.get("UNIONFED_FUZZ_EXAMPLES", "4"))
 CHECKS = [not_a_server_error, response_schema_conformance, refusals_do_not_echo_the_input]
-WITH_TOKEN = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=not LONG_RUN,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
-# Without a token every operation stops at the 401: the short run spends no boundary cases
-# (schemathesis' coverage phase, Hypothesis' explicit phase) on that.
-WITHOUT_TOKEN = WITH_TOKEN if LONG_RUN else settings(WITH_TOKEN, phases=[Phase.generate])
-
-
-# The document is the app's own, built without a database or broker, so the tests are generated
-# at collection, one per operation.
-_DOCUMENT_ONLY = AssistanceSettings(
-    environment="development",
-    database_url="postgresql+asyncpg://unused/unused",
-    kafka_bootstrap_servers="unused:9092",
-)
-DOCUMENT = build_app(_DOCUMENT_ONLY).openapi()
+DOCUMENT = openapi_document(build_app, AssistanceSettings)
 VOCABULARY = _vocabulary(DOCUMENT)
 schema = schemathesis.openapi.from_dict(DOCUMENT)
 
