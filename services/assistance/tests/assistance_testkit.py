@@ -17,9 +17,8 @@ from aiokafka import AIOKafkaProducer
 from assistance.main import build_app
 from assistance.settings import AssistanceSettings
 from fastapi import FastAPI
-from unionfed_chassis.auth import issue_token
 from unionfed_devstack.broker import ensure_topics
-from unionfed_devstack.testing import EventReader, wait_for
+from unionfed_devstack.testing import EventReader, bearer, wait_for
 from unionfed_events import Envelope, Event, topics
 from unionfed_events import membership as mev
 from unionfed_events.topics import TopicSpec
@@ -105,17 +104,8 @@ class Assistance:
     def token(
         self, role: str, district: str | None = None, branch: str | None = None, *, subject: str = "officer-1"
     ) -> dict[str, str]:
-        """Authorization header of a development token for this service (the one place tests mint them)."""
-        assert self.settings.jwt_secret is not None
-        jwt = issue_token(
-            self.settings.jwt_secret,
-            role=role,
-            subject=subject,
-            audience=self.settings.jwt_audience,
-            district=district,
-            branch=branch,
-        )
-        return {"Authorization": f"Bearer {jwt}"}
+        """Authorization header of a development token for this service."""
+        return bearer(self.settings, role, district, branch, subject=subject)
 
     @property
     def admin(self) -> dict[str, str]:

@@ -18,9 +18,8 @@ from fastapi import FastAPI
 from membership.domain.national_id import make_test_national_id
 from membership.main import build_app
 from membership.settings import MembershipSettings
-from unionfed_chassis.auth import issue_token
 from unionfed_devstack.broker import ensure_topics
-from unionfed_devstack.testing import EventReader, Record
+from unionfed_devstack.testing import EventReader, Record, bearer
 from unionfed_events import topics
 from unionfed_events.topics import TopicSpec
 
@@ -101,17 +100,8 @@ class Service:
     def token(
         self, role: str, district: str | None = None, branch: str | None = None, *, subject: str = "test"
     ) -> dict[str, str]:
-        """Authorization header of a development token for this service (the one place tests mint them)."""
-        assert self.settings.jwt_secret is not None, "development settings have a JWT secret"
-        jwt = issue_token(
-            self.settings.jwt_secret,
-            role=role,
-            subject=subject,
-            audience=self.settings.jwt_audience,
-            district=district,
-            branch=branch,
-        )
-        return {"Authorization": f"Bearer {jwt}"}
+        """Authorization header of a development token for this service."""
+        return bearer(self.settings, role, district, branch, subject=subject)
 
     @property
     def admin(self) -> dict[str, str]:

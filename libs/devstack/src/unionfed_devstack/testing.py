@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
+from unionfed_chassis.auth import issue_token
+from unionfed_chassis.settings import ServiceSettings
 
 
 async def wait_for(
@@ -99,3 +101,25 @@ class EventReader:
     async def wait(self, type_: str, count: int = 1, within: float = 30, **data: Any) -> list[Record]:
         await wait_for(lambda: len(self.of(type_, **data)) >= count, timeout=within)
         return self.of(type_, **data)
+
+
+def bearer(
+    settings: ServiceSettings,
+    role: str,
+    district: str | None = None,
+    branch: str | None = None,
+    *,
+    subject: str,
+) -> dict[str, str]:
+    """Authorization header of a development token for the service of `settings` (its secret and
+    audience): the one way service tests mint tokens."""
+    assert settings.jwt_secret is not None, "development settings have a JWT secret"
+    jwt = issue_token(
+        settings.jwt_secret,
+        role=role,
+        subject=subject,
+        audience=settings.jwt_audience,
+        district=district,
+        branch=branch,
+    )
+    return {"Authorization": f"Bearer {jwt}"}
