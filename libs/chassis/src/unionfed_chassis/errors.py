@@ -41,9 +41,15 @@ class Conflict(Rejected):
         super().__init__(reason, field, 409)
 
 
-def error_body(reason: str, field: str | None, kind: str = "value_error") -> dict[str, object]:
+def error_body(
+    reason: str, field: str | None, kind: str = "value_error", *, rule: str | None = None
+) -> dict[str, object]:
+    """FastAPI's validation error shape; a refusal by a named business rule says which (`rule`)."""
     loc = ["body", field] if field else ["body"]
-    return {"detail": [{"loc": loc, "msg": reason, "type": kind}]}
+    item: dict[str, object] = {"loc": loc, "msg": reason, "type": kind}
+    if rule is not None:
+        item.update(type="rule", rule=rule)
+    return {"detail": [item]}
 
 
 RETRY_AFTER_SECONDS = 5

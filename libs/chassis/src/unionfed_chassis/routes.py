@@ -49,11 +49,7 @@ def install_domain_errors(app: FastAPI, error: type[Exception], not_found: type[
     @app.exception_handler(error)
     async def _domain(_: Request, exc: Exception) -> JSONResponse:
         status = 404 if isinstance(exc, not_found) else 422
-        body = error_body(exc.reason, exc.field)  # type: ignore[attr-defined]
-        rule = getattr(exc, "rule", None)
-        if rule is not None:
-            body["detail"][0]["type"] = "rule"  # type: ignore[index]
-            body["detail"][0]["rule"] = rule  # type: ignore[index]
+        body = error_body(exc.reason, exc.field, rule=getattr(exc, "rule", None))  # type: ignore[attr-defined]
         return JSONResponse(body, status_code=status)
 
 
