@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from unionfed_events.assistance import AidType, ApprovalLevel, Decision, ServiceOutcome
 
@@ -185,13 +184,6 @@ async def window_open_for(session: AsyncSession, aid_type: AidType, member: Any,
         ),
     )
     return (await session.execute(query.limit(1))).first()
-
-
-async def upsert_rows(session: AsyncSession, table: sa.Table, rows: list[dict[str, Any]], key: str) -> None:
-    if rows:
-        statement = insert(table).values(rows)
-        updates = {c: statement.excluded[c] for c in rows[0] if c != key}
-        await session.execute(statement.on_conflict_do_update(index_elements=[key], set_=updates))
 
 
 async def payment_in_progress(session: AsyncSession, case_id: UUID) -> bool:
