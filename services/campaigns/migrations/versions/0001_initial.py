@@ -149,7 +149,9 @@ def upgrade() -> None:
         sa.Column("campaign_id", sa.UUID(), nullable=False),
         sa.Column("ranking", postgresql.JSONB(astext_type=Text()), nullable=False),
         sa.Column("published_by", sa.Text(), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column(
+            "published_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["campaign_id"],
             ["campaigns.campaign_id"],
