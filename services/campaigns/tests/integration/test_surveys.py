@@ -9,8 +9,9 @@ import uuid
 
 import sqlalchemy as sa
 from campaign_rows import campaign_row
-from campaigns.adapters.orm import audience_members, campaigns, members, survey_responses
+from campaigns.adapters.orm import survey_responses
 from campaigns_testkit import new_district
+from engagement_rows import launch
 from unionfed_events import topics
 
 QUESTIONS = {
@@ -36,27 +37,6 @@ async def response_count(svc, campaign_id: uuid.UUID) -> int:
     async with svc.engine.connect() as conn:
         query = sa.select(sa.func.count()).where(survey_responses.c.campaign_id == campaign_id)
         return (await conn.execute(query)).scalar_one()
-
-
-async def launch(svc, campaign_id: uuid.UUID, audience: list[uuid.UUID]) -> None:
-    """What the lifecycle's launch leaves: the status, and the audience (as campaign_row writes it)."""
-    async with svc.engine.begin() as conn:
-        await conn.execute(
-            campaigns.update().where(campaigns.c.campaign_id == campaign_id).values(status="launched")
-        )
-        rows = (await conn.execute(sa.select(members).where(members.c.member_id.in_(audience)))).all()
-        await conn.execute(
-            audience_members.insert(),
-            [
-                {
-                    "campaign_id": campaign_id,
-                    "member_id": r.member_id,
-                    "district": r.district,
-                    "branch_id": r.branch_id,
-                }
-                for r in rows
-            ],
-        )
 
 
 async def test_a_survey_is_set_answered_once_and_counted(campaigns_service) -> None:
