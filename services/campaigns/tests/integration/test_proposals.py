@@ -4,6 +4,7 @@ changes nothing."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import sqlalchemy as sa
@@ -173,6 +174,13 @@ async def test_refused_submissions_change_nothing(campaigns_service) -> None:
             assert rule_of(refused) == expected
         invalid = await svc.client.post("/proposals", json=body(title="", kind="poem"), headers=officer)
         assert invalid.status_code == 422
+        for broken in ({"title": "Half \ud800 a character"}, {"body": "NUL \x00 in the text"}):
+            # Escaped JSON (ensure_ascii), as a client that sends them would: refused before the database.
+            raw = json.dumps(body(**broken)).encode()
+            refused = await svc.client.post(
+                "/proposals", content=raw, headers=officer | {"content-type": "application/json"}
+            )
+            assert refused.status_code == 422, refused.text
         # Another branch's member is out of a branch officer's reach.
         other_branch = await svc.feed.branch(district)
         outside = await svc.client.post(

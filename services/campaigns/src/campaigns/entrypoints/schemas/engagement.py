@@ -7,20 +7,31 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 from unionfed_chassis.inputs import Comment, Slug, text
 from unionfed_chassis.routes import Public
 from unionfed_events.campaigns import Honour, ProposalKind, ProposalOutcome
 
 from campaigns.domain.surveys import MAX_OPTIONS, MAX_QUESTIONS, MAX_TEXT_ANSWER, QuestionKind
 
-Title = Annotated[str, text(200, min_length=1)]
-Body = Annotated[str, text(10_000, min_length=1, multi_line=True)]
-AwardLabel = Annotated[str, text(100, min_length=1)]
-Citation = Annotated[str, text(2000, min_length=1, multi_line=True)]
-Option = Annotated[str, text(200, min_length=1)]
+
+def _valid_unicode(value: str) -> str:
+    # A lone surrogate cannot be encoded for PostgreSQL: refused here, it is a 422, not a 500.
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (a lone surrogate is not)") from None
+    return value
+
+
+_UNICODE = AfterValidator(_valid_unicode)
+Title = Annotated[str, text(200, min_length=1), _UNICODE]
+Body = Annotated[str, text(10_000, min_length=1, multi_line=True), _UNICODE]
+AwardLabel = Annotated[str, text(100, min_length=1), _UNICODE]
+Citation = Annotated[str, text(2000, min_length=1, multi_line=True), _UNICODE]
+Option = Annotated[str, text(200, min_length=1), _UNICODE]
 Position = Annotated[str, Field(pattern=r"^[0-9]{1,3}$")]
-TextAnswer = Annotated[str, text(MAX_TEXT_ANSWER, multi_line=True)]
+TextAnswer = Annotated[str, text(MAX_TEXT_ANSWER, multi_line=True), _UNICODE]
 Answer = StrictInt | TextAnswer | list[Option]
 
 
