@@ -115,6 +115,8 @@ async def test_refused_honours_change_nothing(campaigns_service) -> None:
             (person | {"campaign_id": str(uuid.uuid4())}, ("campaign_id", "campaign_known")),
             (person | {"member_id": str(uuid.uuid4())}, ("member_id", "member_known")),
             (team | {"team_branch_id": "no-such-branch"}, ("team_branch_id", "branch_known")),
+            ({k: v for k, v in team.items() if k != "team_branch_id"}, ("team_branch_id", None)),
+            (person | {"team_branch_id": branch}, ("team_branch_id", None)),
             (person | {"awarded_on": str(date.today() + timedelta(days=1))}, ("awarded_on", None)),
         ]
         for body, expected in refusals:

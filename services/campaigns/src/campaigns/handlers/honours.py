@@ -68,6 +68,8 @@ async def award(uow: UnitOfWork, cmd: cmds.AwardHonour, scope: Scope) -> UUID:
 async def _recipient_unit(uow: UnitOfWork, cmd: cmds.AwardHonour, scope: Scope) -> tuple[str, str]:
     """(district, branch) of the recipient, which the caller must organise (district or above)."""
     if cmd.member_id is not None:
+        if cmd.team_branch_id is not None:
+            raise DomainError("a personal honour names no team branch", field="team_branch_id")
         # Organising, not only acting for the member: a branch officer does not award honours.
         member = await active_member(uow, cmd.member_id, scope)
         scope(member.district, None)
