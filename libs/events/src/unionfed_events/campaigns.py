@@ -293,11 +293,19 @@ class ProposalReviewed(Event):
     event_name: ClassVar[str] = "ProposalReviewed"
 
     proposal_id: UUID = Field(description="Id of the proposal.")
-    campaign_id: UUID = Field(description="Id of the campaign.")
+    campaign_id: UUID | None = Field(
+        default=None, description="The collection drive it was submitted to; null for a standing proposal."
+    )
     member_id: UUID = Field(description="Id of the submitting member.")
     district: DistrictCode = Field(description="Code of the member's district union.")
     outcome: ProposalOutcome = Field(description="Adopted or rejected.")
-    award: str | None = Field(default=None, description="Award given to an adopted proposal, if any.")
+    award: str | None = Field(
+        default=None,
+        description=(
+            "Award given to an adopted proposal, if any. An award given after the adoption publishes "
+            "this event again (same outcome, with the award): keep the last one per proposal."
+        ),
+    )
 
     def subject(self) -> str:
         return str(self.proposal_id)

@@ -23,6 +23,7 @@ TABLES = (
     "survey_responses",
     "survey_questions",
     "honours",
+    "competition_rankings",
     "competition_scores",
     "proposals",
     "deliveries",
@@ -142,6 +143,20 @@ def upgrade() -> None:
             ["campaigns.campaign_id"],
         ),
         sa.PrimaryKeyConstraint("campaign_id", "member_id"),
+    )
+    op.create_table(
+        "competition_rankings",
+        sa.Column("campaign_id", sa.UUID(), nullable=False),
+        sa.Column("ranking", postgresql.JSONB(astext_type=Text()), nullable=False),
+        sa.Column("published_by", sa.Text(), nullable=False),
+        sa.Column(
+            "published_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaigns.campaign_id"],
+        ),
+        sa.PrimaryKeyConstraint("campaign_id"),
     )
     op.create_table(
         "deliveries",

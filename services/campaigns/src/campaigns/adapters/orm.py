@@ -151,6 +151,17 @@ competition_scores = sa.Table(
     sa.CheckConstraint("score >= 0", name="competition_scores_not_negative"),
 )
 
+# A competition's published ranking: its primary key makes publication happen once, and scores
+# are frozen once it exists (scoring reads it under a share lock on the campaign row).
+competition_rankings = sa.Table(
+    "competition_rankings",
+    metadata,
+    sa.Column("campaign_id", UUID(as_uuid=True), sa.ForeignKey("campaigns.campaign_id"), primary_key=True),
+    sa.Column("ranking", JSONB, nullable=False),  # places, best first, with their awards
+    sa.Column("published_by", sa.Text, nullable=False),
+    sa.Column("published_at", sa.DateTime(timezone=True), server_default=_now, nullable=False),
+)
+
 honours = sa.Table(
     "honours",
     metadata,
