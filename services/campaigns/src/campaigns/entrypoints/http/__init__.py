@@ -2,8 +2,13 @@
 
 from fastapi import APIRouter
 
+from campaigns.entrypoints.http import deliveries as deliveries_routes
+from campaigns.entrypoints.http import participation as participation_routes
 from campaigns.entrypoints.http._common import install_domain_errors
 
-ROUTERS: list[APIRouter] = []
+ROUTERS: list[APIRouter] = [
+    participation_routes.router,
+    deliveries_routes.router,
+]
 
 __all__ = ["ROUTERS", "install_domain_errors"]
