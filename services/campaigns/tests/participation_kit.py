@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from campaigns.adapters.orm import campaigns, members, participants
+from campaigns.adapters.orm import branches, campaigns, members, participants
 from campaigns_testkit import Campaigns
 from unionfed_devstack.testing import wait_for
 
@@ -78,3 +78,17 @@ def enrol(svc: Campaigns, campaign_id: uuid.UUID, member_id: uuid.UUID, headers:
 
 def withdraw(svc: Campaigns, campaign_id: uuid.UUID, member_id: uuid.UUID, headers: dict[str, str]) -> Any:
     return svc.client.post(f"/campaigns/{campaign_id}/participants/{member_id}/withdraw", headers=headers)
+
+
+async def branch_in_view(svc: Campaigns, district: str) -> str:
+    """A new branch of the district, once the member view has it."""
+    branch_id = await svc.feed.branch(district)
+
+    async def seen() -> bool:
+        async with svc.engine.connect() as conn:
+            return bool(
+                await conn.scalar(sa.select(sa.func.count()).where(branches.c.branch_id == branch_id))
+            )
+
+    await wait_for(seen, timeout=30)
+    return branch_id
