@@ -8,6 +8,7 @@ position (the `waitlisted` counter after the increment) is given to exactly one 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -24,39 +25,75 @@ _launched = campaigns.c.status == "launched"
 _next_seq = sa.text("nextval(pg_get_serial_sequence('participants', 'requested_seq'))")
 
 
+_CAMPAIGN_FACTS = (
+    campaigns.c.kind,
+    campaigns.c.status,
+    campaigns.c.owner_district,
+    campaigns.c.audience["districts"].label("districts"),
+    campaigns.c.starts_on,
+    campaigns.c.capacity,
+)
+
+
+def _facts(row: Any) -> CampaignFacts:
+    districts = tuple(row.districts or ())
+    return CampaignFacts(row.kind, row.status, row.owner_district, districts, row.starts_on, row.capacity)
+
+
 async def campaign(
     session: AsyncSession, campaign_id: UUID, *, for_update: bool = False
 ) -> CampaignFacts | None:
-    query = sa.select(
-        campaigns.c.kind,
-        campaigns.c.status,
-        campaigns.c.owner_district,
-        campaigns.c.audience["districts"].label("districts"),
-        campaigns.c.starts_on,
-        campaigns.c.capacity,
-    ).where(campaigns.c.campaign_id == campaign_id)
+    query = sa.select(*_CAMPAIGN_FACTS).where(campaigns.c.campaign_id == campaign_id)
     if for_update:
         query = query.with_for_update(of=campaigns)
     row = (await session.execute(query)).one_or_none()
-    if row is None:
-        return None
-    return CampaignFacts(
-        row.kind, row.status, row.owner_district, tuple(row.districts or ()), row.starts_on, row.capacity
-    )
+    return None if row is None else _facts(row)
 
 
-async def candidate(session: AsyncSession, campaign_id: UUID, member_id: UUID) -> Candidate | None:
-    """The member as the view knows them now, and whether the launch put them in the audience."""
+@dataclass(frozen=True)
+class EnrolmentRequest:
+    campaign: CampaignFacts
+    candidate: Candidate | None  # None: the member view does not know the member
+    participant_status: str | None  # the member's participation so far, if any
+
+
+async def enrolment_request(
+    session: AsyncSession, campaign_id: UUID, member_id: UUID
+) -> EnrolmentRequest | None:
+    """In one round trip: the campaign, the member as the view knows them now (and whether the
+    launch put them in the audience), and their participation so far; None without the campaign."""
     in_audience = (
         sa.select(audience_members.c.member_id)
         .where(audience_members.c.campaign_id == campaign_id, audience_members.c.member_id == member_id)
         .exists()
     )
-    query = sa.select(
-        members.c.district, members.c.branch_id, members.c.status, in_audience.label("in_audience")
+    query = (
+        sa.select(
+            *_CAMPAIGN_FACTS,
+            members.c.district.label("member_district"),
+            members.c.branch_id.label("member_branch"),
+            members.c.status.label("member_status"),
+            in_audience.label("in_audience"),
+            participants.c.status.label("participant_status"),
+        )
+        .select_from(
+            campaigns.outerjoin(members, members.c.member_id == member_id).outerjoin(
+                participants,
+                sa.and_(
+                    participants.c.campaign_id == campaigns.c.campaign_id,
+                    participants.c.member_id == member_id,
+                ),
+            )
+        )
+        .where(campaigns.c.campaign_id == campaign_id)
     )
-    row = (await session.execute(query.where(members.c.member_id == member_id))).one_or_none()
-    return None if row is None else Candidate(row.district, row.branch_id, row.status, row.in_audience)
+    row = (await session.execute(query)).one_or_none()
+    if row is None:
+        return None
+    candidate = None
+    if row.member_status is not None:
+        candidate = Candidate(row.member_district, row.member_branch, row.member_status, row.in_audience)
+    return EnrolmentRequest(_facts(row), candidate, row.participant_status)
 
 
 async def participant(

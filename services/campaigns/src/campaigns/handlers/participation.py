@@ -60,8 +60,10 @@ async def _campaign(uow: UnitOfWork, campaign_id: UUID, *, for_update: bool = Fa
 async def enrol(uow: UnitOfWork, cmd: cmds.EnrolParticipant, scope: Scope) -> Participation:
     """Enrol the member if a place is free, else put them at the end of the waiting list; a
     member already enrolled or waiting gets their state back, unchanged."""
-    campaign = await _campaign(uow, cmd.campaign_id)
-    candidate = await store.candidate(uow.session, cmd.campaign_id, cmd.member_id)
+    request = await store.enrolment_request(uow.session, cmd.campaign_id, cmd.member_id)
+    if request is None:
+        raise NotFound(f"campaign {cmd.campaign_id}")
+    campaign, candidate = request.campaign, request.candidate
     if candidate is None:
         raise DomainError(
             "no member with this id is known to the campaigns service",
@@ -69,8 +71,8 @@ async def enrol(uow: UnitOfWork, cmd: cmds.EnrolParticipant, scope: Scope) -> Pa
             rule="member_active",
         )
     scope(candidate.district, candidate.branch_id)
-    existing = await store.participant(uow.session, cmd.campaign_id, cmd.member_id)
-    if existing is not None and is_participating(existing.status):
+    if is_participating(request.participant_status):
+        existing = await store.participant(uow.session, cmd.campaign_id, cmd.member_id)
         return await _participation(uow, existing, changed=False)
     check_enrolment(campaign, candidate)
     status, position = await _place(uow, cmd.campaign_id)
