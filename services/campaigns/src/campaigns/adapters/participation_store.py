@@ -32,12 +32,15 @@ _CAMPAIGN_FACTS = (
     campaigns.c.audience["districts"].label("districts"),
     campaigns.c.starts_on,
     campaigns.c.capacity,
+    campaigns.c.enrolled,
 )
 
 
 def _facts(row: Any) -> CampaignFacts:
     districts = tuple(row.districts or ())
-    return CampaignFacts(row.kind, row.status, row.owner_district, districts, row.starts_on, row.capacity)
+    return CampaignFacts(
+        row.kind, row.status, row.owner_district, districts, row.starts_on, row.capacity, row.enrolled
+    )
 
 
 async def campaign(

@@ -54,6 +54,11 @@ class CampaignFacts:
     audience_districts: tuple[str, ...]
     starts_on: date
     capacity: int | None
+    enrolled: int = 0  # as last read: a hint of which UPDATE to try first, never a decision
+
+    @property
+    def looks_full(self) -> bool:
+        return self.capacity is not None and self.enrolled >= self.capacity
 
 
 @dataclass(frozen=True)
