@@ -97,12 +97,12 @@ async def test_200_concurrent_enrolments_fill_50_places_and_queue_the_rest_in_or
         assert (r.json()["was_enrolled"], r.json()["moved_up"]) == (False, None)
         assert await counters(svc, campaign_id) == (CAPACITY, REQUESTS - CAPACITY - 2)
 
-        # Withdrawals (enrolled and waiting) and new enrolments at once.
+        # Withdrawals (enrolled members, the head of the list, its tail) and new enrolments at once.
         still_enrolled = [
             p["member_id"] for p in await listed(svc, campaign_id, svc.admin, status="enrolled")
         ]
         still_waiting = [p["member_id"] for p in await _assert_consistent(svc, campaign_id)]
-        leaving = still_enrolled[:20] + still_waiting[-10:]
+        leaving = still_enrolled[:20] + still_waiting[:5] + still_waiting[-10:]
         mixed = [withdraw(svc, campaign_id, uuid.UUID(m), officer) for m in leaving]
         mixed += [enrol(svc, campaign_id, m, officer) for m in latecomers]
         answers = await asyncio.gather(*mixed)
@@ -111,9 +111,13 @@ async def test_200_concurrent_enrolments_fill_50_places_and_queue_the_rest_in_or
         ]
         assert sum(r.json()["moved_up"] is not None for r in answers[:20]) == 20
         waiting_after = await _assert_consistent(svc, campaign_id)
-        expected_waiting = REQUESTS - CAPACITY - 2 - 20 - 10 + LATECOMERS
+        expected_waiting = REQUESTS - CAPACITY - 2 - len(leaving) + LATECOMERS
         assert await counters(svc, campaign_id) == (CAPACITY, expected_waiting)
         assert len(waiting_after) == expected_waiting
+        # One event per change: every withdrawal, and every place handed on.
+        handed_on = 1 + sum(r.json()["moved_up"] is not None for r in answers[: len(leaving)])
+        await _exactly(svc, "ParticipantWithdrew", 2 + len(leaving), campaign_id=cid)
+        await _exactly(svc, "ParticipantEnrolled", handed_on, campaign_id=cid, from_waiting_list=True)
 
 
 async def test_without_capacity_everyone_is_enrolled(campaigns_service) -> None:
