@@ -2,13 +2,16 @@
 
 from fastapi import APIRouter
 
-from campaigns.entrypoints.http import competitions, honours, proposals, surveys
+from campaigns.entrypoints.http import competitions, deliveries, honours, participation, proposals, surveys
 from campaigns.entrypoints.http._common import install_domain_errors
 
-ROUTERS: list[APIRouter] = []
-ROUTERS.append(proposals.router)
-ROUTERS.append(competitions.router)
-ROUTERS.append(honours.router)
-ROUTERS.append(surveys.router)
+ROUTERS: list[APIRouter] = [
+    participation.router,
+    deliveries.router,
+    proposals.router,
+    competitions.router,
+    honours.router,
+    surveys.router,
+]
 
 __all__ = ["ROUTERS", "install_domain_errors"]
