@@ -2,8 +2,11 @@
 
 from fastapi import APIRouter
 
+from campaigns.entrypoints.http import campaigns
 from campaigns.entrypoints.http._common import install_domain_errors
 
-ROUTERS: list[APIRouter] = []
+ROUTERS: list[APIRouter] = [
+    campaigns.router,
+]
 
 __all__ = ["ROUTERS", "install_domain_errors"]
