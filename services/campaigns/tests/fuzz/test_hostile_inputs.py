@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from campaign_rows import campaign_row
+from campaigns.adapters.orm import members
 from campaigns_testkit import Campaigns, new_district
 from openapi_walk import OPERATIONS, Operation, Parameter, constrained, not_null, pair_id, with_parameter
 from unionfed_chassis.inputs import MAX_PAGE
@@ -66,9 +67,16 @@ async def world(campaigns_service: Callable[..., Any]) -> AsyncIterator[World]:
         yield World(svc, district, branch, member, campaign)
 
 
+# Applied from other services' events, never by a request: the service's consumers may still be
+# reading the topics' history (other tests' districts) while these tests run.
+FED_BY_EVENTS = {"members", "branches", "hardship_view", "inbox"}
+# The relay marks rows published as it goes: what a request could change is how many there are.
+COUNTED_ONLY = {"outbox", "outbox_parked"}
+
+
 async def state(w: World) -> dict[str, str]:
-    """Every table of the service's database, as a digest of its rows: what a refused request
-    must leave as it was."""
+    """Every table a request can change, as a digest of its rows: what a refused request must
+    leave as it was."""
     digests = {}
     async with w.svc.engine.connect() as conn:
         tables = (
@@ -80,11 +88,23 @@ async def state(w: World) -> dict[str, str]:
                 )
             )
         ).scalars()
-        for table in list(tables):
+        for table in set(tables) - FED_BY_EVENTS:
             quoted = '"' + table.replace('"', '""') + '"'
-            digest = f"SELECT count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {quoted} t"
+            rows = (
+                "''"
+                if table in COUNTED_ONLY
+                else "md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
+            )
+            digest = f"SELECT count(*) || ':' || {rows} FROM {quoted} t"
             digests[table] = (await conn.execute(sa.text(digest))).scalar_one()
     return digests
+
+
+async def world_member_count(w: World) -> int:
+    """The world's own members in the view (the table is there and untouched by a request)."""
+    async with w.svc.engine.connect() as conn:
+        query = sa.select(sa.func.count()).select_from(members).where(members.c.district == w.district)
+        return int((await conn.execute(query)).scalar_one())
 
 
 async def call(w: World, op: Operation, path: str, **kw: Any) -> Any:
@@ -203,7 +223,7 @@ async def test_sql_in_a_text_filter_is_only_text(world: World, op: Operation, pa
         assert r.json()["total"] == 0, r.text[:300]  # nothing is called that; the filter matched text
     else:
         assert r.status_code in (200, 404, 422), r.text[:300]
-    assert (await state(world))["members"].startswith("1:")  # the table is still there
+    assert await world_member_count(world) == 1
 
 
 WITH_BODY = [op for op in OPERATIONS if op.body is not None]
@@ -282,10 +302,9 @@ async def test_sql_in_every_text_field_is_refused_or_kept_as_text(world: World, 
         if {"string"} & {s.get("type") for s in not_null(schema)}
     }
     r = await call(world, op, world.path(op), json=body)
-    after = await state(world)
-    assert after["members"] == before["members"]  # still there, still the same
+    assert await world_member_count(world) == 1
     if r.status_code >= 400:
-        assert after == before
+        assert await state(world) == before
 
 
 async def test_the_members_of_another_district_stay_out_of_reach(world: World) -> None:
