@@ -3,7 +3,7 @@
 `SELECT count(*) … WHERE …` of the same rule written by hand, in the same database and run.
 
 The member view of a migrated campaigns database is filled with COPY: members over six
-districts, five branches each, five industries, four employment types, birth years 1960-2007
+districts, five branches each, five industries, five employment types, birth years 1960-2007
 and 8% on the hardship registry, a few percent left. Each query runs once to warm the cache,
 then REPEATS times in turn with the other; medians. The service's query adds the per-district
 grouping the preview shows and goes through SQLAlchemy; the floor counts only. Figures
@@ -31,7 +31,7 @@ REPEATS = 15
 DISTRICTS = ["huangpu", "xuhui", "changning", "jingan", "putuo", "pudong"]
 INDUSTRIES = ["construction", "logistics", "manufacturing", "retail", "catering"]
 # Weights of a big-city federation: many migrant and flexible workers.
-EMPLOYMENT = {"permanent": 45, "contract": 20, "migrant": 25, "flexible": 10}
+EMPLOYMENT = {"regular": 50, "dispatched": 10, "migrant": 25, "flexible": 10, "laid_off": 5}
 HARDSHIP_SHARE = 0.08
 LEFT_SHARE = 0.04
 
