@@ -79,10 +79,12 @@ def campaigns_refusals_do_not_echo_the_input(ctx: Any, response: Any, case: sche
 
 def _never_reached_the_route(response: Any) -> bool:
     """Refusals that come before any route runs, whoever asks: a body that is not JSON at all
-    (FastAPI parses it before the dependencies), or a path that matches no route (an id with
-    a slash in it)."""
+    (FastAPI parses it before the dependencies: 422, or 400 for bytes that are not even text),
+    or a path that matches no route (an id with a slash in it)."""
     if response.status_code == 404:
         return bool(response.json() == {"detail": "Not Found"})
+    if response.status_code == 400:
+        return bool(response.json() == {"detail": "There was an error parsing the body"})
     if response.status_code == 422:
         return all(e["type"] == "json_invalid" for e in response.json()["detail"])
     return False
