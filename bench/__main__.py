@@ -11,7 +11,18 @@ from collections.abc import Awaitable, Callable
 
 from rich.table import Table
 
-from . import aid_race, campaigns_enrol, consumer, http, import_, latency, memory, publish, relay
+from . import (
+    aid_race,
+    campaigns_audience,
+    campaigns_enrol,
+    consumer,
+    http,
+    import_,
+    latency,
+    memory,
+    publish,
+    relay,
+)
 from .common import Result, console
 from .servers import Servers, servers
 
@@ -25,6 +36,7 @@ BENCHES: dict[str, Callable[[Servers], Awaitable[Result]]] = {
     "http": http.run,
     "aid_race": aid_race.run,
     "enrol": campaigns_enrol.run,
+    "campaigns_audience": campaigns_audience.run,
 }
 
 

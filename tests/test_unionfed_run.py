@@ -1,5 +1,7 @@
 """`unionfed run` (what `make run` calls) brings the platform up, serves, restarts what dies
-(a service process, the embedded broker) and stops cleanly; its output in a file is plain lines."""
+(a service process, the embedded broker) and stops cleanly; its output in a file is plain lines.
+The member views of assistance and campaigns count exactly membership's members, and so do
+views rebuilt from the topics' beginning."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from unionfed_devstack._util import port_owner
@@ -97,7 +100,8 @@ def test_unionfed_run_starts_seeds_serves_and_stops(data_root: Path) -> None:
             assert status == 200, body
             assert body["total"] >= 300, body  # the seed went through the service
             assistance = f"http://127.0.0.1:{ports['assistance']}"
-            _check_assistance(assistance, membership, secret, env)
+            expected = _check_assistance(assistance, membership, secret, env)
+            _check_member_view("campaigns", f"http://127.0.0.1:{ports['campaigns']}", secret, env, expected)
 
             summary = log.read_text()
             assert "│" not in summary and "┃" not in summary, summary  # not a terminal: no table
@@ -141,28 +145,19 @@ def _view_counts(body: object) -> dict[tuple[str, str], int]:
     return {(c["district"], c["status"]): c["members"] for c in body}  # type: ignore[attr-defined]
 
 
-def _check_assistance(assistance: str, membership: str, secret: str, env: dict[str, str]) -> None:
+def _check_assistance(
+    assistance: str, membership: str, secret: str, env: dict[str, str]
+) -> dict[tuple[str, str], int]:
     """Assistance's member view converges on membership's members exactly (per district and
     status), a view rebuilt from the topics' beginning is the same, and the seed left a case
-    in every state."""
+    in every state; returns membership's counts."""
     from unionfed_chassis.auth import audience_of, issue_token
 
     ours = issue_token(secret, role="federation_admin", subject="smoke", audience=audience_of("assistance"))
     theirs = issue_token(secret, role="federation_admin", subject="smoke", audience=audience_of("membership"))
     expected = _membership_counts(membership, theirs)
     assert sum(expected.values()) >= 300 and any(s == "left" for _, s in expected), expected
-
-    def view() -> dict[tuple[str, str], int]:
-        status, body = _get(f"{assistance}/members/counts", ours)
-        assert status == 200, body
-        return _view_counts(body)
-
-    assert _wait_for(lambda: view() == expected, 60), (view(), expected)
-    admin_url = f"postgresql://postgres@127.0.0.1:{env['UNIONFED_PG_PORT']}/postgres"
-    rebuilt = asyncio.run(
-        _rebuilt_view(admin_url, f"127.0.0.1:{env['UNIONFED_KAFKA_PORT']}", secret, expected)
-    )
-    assert rebuilt == expected
+    _check_member_view("assistance", assistance, secret, env, expected)
 
     states = (
         "pending",
@@ -183,32 +178,67 @@ def _check_assistance(assistance: str, membership: str, secret: str, env: dict[s
     assert status == 200 and {(f["district"], f["aid_type"]) for f in body["items"]} == {  # type: ignore[attr-defined]
         (d, t) for d, _ in expected for t in ("living", "education", "medical", "mutual_aid")
     }, body
+    return expected
+
+
+def _check_member_view(
+    service: str, url: str, secret: str, env: dict[str, str], expected: dict[tuple[str, str], int]
+) -> None:
+    """The service's member view (`GET /members/counts`) converges on membership's members
+    exactly, and the same service rebuilt from the topics' beginning counts the same."""
+    from unionfed_chassis.auth import audience_of, issue_token
+
+    token = issue_token(secret, role="federation_admin", subject="smoke", audience=audience_of(service))
+
+    def view() -> dict[tuple[str, str], int]:
+        status, body = _get(f"{url}/members/counts", token)
+        assert status == 200, (service, body)
+        return _view_counts(body)
+
+    assert _wait_for(lambda: view() == expected, 60), (service, view(), expected)
+    admin_url = f"postgresql://postgres@127.0.0.1:{env['UNIONFED_PG_PORT']}/postgres"
+    kafka = f"127.0.0.1:{env['UNIONFED_KAFKA_PORT']}"
+    rebuilt = asyncio.run(_rebuilt_view(service, admin_url, kafka, secret, expected))
+    assert rebuilt == expected, service
+
+
+def _reader_app(service: str, database_url: str, kafka: str, secret: str) -> Any:
+    """A second app of the service that only reads: every consumer group is new (it reads the
+    topics from the beginning, and takes no partition from the running service's groups), and
+    it publishes nothing (the running service publishes the real events)."""
+    common: dict[str, Any] = {
+        "environment": "development",
+        "database_url": database_url,
+        "kafka_bootstrap_servers": kafka,
+        "kafka_enable_idempotence": False,
+        "jwt_secret": secret,
+        "member_view_group": f"{service}-members-rebuilt",
+        "outbox_enabled": False,
+        "log_level": "WARNING",
+    }
+    if service == "assistance":
+        from assistance.main import build_app as build_assistance
+        from assistance.settings import AssistanceSettings
+
+        return build_assistance(AssistanceSettings(**common, campaigns_group="assistance-campaigns-rebuilt"))
+    from campaigns.main import build_app as build_campaigns
+    from campaigns.settings import CampaignsSettings
+
+    return build_campaigns(CampaignsSettings(**common, hardship_group="campaigns-hardship-rebuilt"))
 
 
 async def _rebuilt_view(
-    admin_url: str, kafka: str, secret: str, expected: dict[tuple[str, str], int]
+    service: str, admin_url: str, kafka: str, secret: str, expected: dict[tuple[str, str], int]
 ) -> dict[tuple[str, str], int]:
-    """A second assistance app on a fresh database with a new consumer group: it reads
-    membership's topics from the beginning; its counts once they stop changing (bounded)."""
+    """A reader app of the service on a fresh database: its counts once they stop changing
+    (bounded)."""
     import httpx
-    from assistance.main import build_app
-    from assistance.settings import AssistanceSettings
     from unionfed_chassis.auth import audience_of, issue_token
     from unionfed_devstack.postgres import ensure_database, sqlalchemy_url
 
-    await ensure_database(admin_url, "assistance_rebuilt")
-    settings = AssistanceSettings(
-        environment="development",
-        database_url=sqlalchemy_url(admin_url, "assistance_rebuilt"),
-        kafka_bootstrap_servers=kafka,
-        kafka_enable_idempotence=False,
-        jwt_secret=secret,
-        member_view_group="assistance-members-rebuilt",
-        outbox_enabled=False,  # it only reads; the running service publishes the real cases
-        log_level="WARNING",
-    )
-    app = build_app(settings)
-    token = issue_token(secret, role="federation_admin", subject="smoke", audience=audience_of("assistance"))
+    await ensure_database(admin_url, f"{service}_rebuilt")
+    app = _reader_app(service, sqlalchemy_url(admin_url, f"{service}_rebuilt"), kafka, secret)
+    token = issue_token(secret, role="federation_admin", subject="smoke", audience=audience_of(service))
     counts: dict[tuple[str, str], int] = {}
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

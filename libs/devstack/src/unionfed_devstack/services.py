@@ -48,7 +48,7 @@ SERVICES: list[ServiceSpec] = [
         "campaigns.main:app",
         _port("campaigns", 8103),
         "campaigns",
-        None,
+        "campaigns.seed",
         consumer_groups=("campaigns-members", "campaigns-hardship"),
     ),
 ]

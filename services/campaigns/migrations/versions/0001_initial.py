@@ -112,6 +112,13 @@ def upgrade() -> None:
     op.create_index("members_branch", "members", ["branch_id"], unique=False)
     op.create_index("members_card_number", "members", ["card_number"], unique=False)
     op.create_index("members_district_status", "members", ["district", "status"], unique=False)
+    op.create_index(
+        "members_audience_kind_age",
+        "members",
+        ["employment_type", "birth_year"],
+        unique=False,
+        postgresql_where=sa.text("status = 'active'"),
+    )
     op.create_table(
         "audience_members",
         sa.Column("campaign_id", sa.UUID(), nullable=False),

@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 from unionfed_chassis.app import ServiceDefinition, create_app
 from unionfed_chassis.consumer import EventConsumer
+from unionfed_chassis.runtime import Runtime
 from unionfed_chassis.settings import ServiceSettings
 from unionfed_events import campaigns as ev
 
 from campaigns.entrypoints.consumers import hardship_consumer, member_view_consumer
 from campaigns.entrypoints.http import ROUTERS, install_domain_errors
+from campaigns.handlers.scheduler import CampaignScheduler
 from campaigns.settings import MIGRATIONS, CampaignsSettings
 
 
@@ -19,6 +21,11 @@ def build_app(settings: CampaignsSettings) -> FastAPI:
             member_view_consumer(settings.member_view_group, s.ce_source),
             hardship_consumer(settings.hardship_group, s.ce_source),
         ]
+
+    async def start_scheduler(runtime: Runtime) -> None:
+        scheduler = CampaignScheduler(runtime.unit_of_work, settings.zone, settings.schedule_check_seconds)
+        app.state.scheduler = scheduler  # tests run a round as of a chosen time
+        runtime.spawn(scheduler.run(), "campaign-scheduler")
 
     app = create_app(
         ServiceDefinition(
@@ -32,6 +39,7 @@ def build_app(settings: CampaignsSettings) -> FastAPI:
             consumers=consumers,
             publishes=ev.EVENTS,
             migrations=MIGRATIONS,
+            on_started=start_scheduler,
         ),
         settings,
     )

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistance.adapters.orm import cases, fund_entries, funds, members
+from assistance.adapters.orm import cases, fund_entries, funds
 
 
 @dataclass
@@ -103,27 +103,3 @@ async def fund_ledger(
         e.at,
     ).where(e.district == district, e.year == year, e.aid_type == aid_type)
     return await page_of(session, query, [e.entry_id], page, size)
-
-
-async def list_members(
-    session: AsyncSession, page: int, size: int, *, q: str | None = None, **filters: Any
-) -> Page:
-    query = _where(sa.select(members), members, **filters)
-    if q:
-        query = query.where(members.c.name.contains(q, autoescape=True))
-    return await page_of(
-        session, query, [members.c.district, members.c.branch_id, members.c.member_id], page, size
-    )
-
-
-async def get_member(session: AsyncSession, member_id: Any) -> Any:
-    return (await session.execute(sa.select(members).where(members.c.member_id == member_id))).one_or_none()
-
-
-async def member_counts(session: AsyncSession, district: str | None) -> list[Any]:
-    query = sa.select(members.c.district, members.c.status, sa.func.count().label("members")).group_by(
-        members.c.district, members.c.status
-    )
-    if district is not None:
-        query = query.where(members.c.district == district)
-    return list((await session.execute(query.order_by(members.c.district, members.c.status))).all())

@@ -152,25 +152,6 @@ class FundEntryPublic(Public):
     at: datetime
 
 
-class MemberPublic(Public):
-    member_id: UUID
-    card_number: str | None
-    name: str | None
-    branch_id: str
-    district: str
-    industry: str | None
-    employment_type: str | None
-    status: str
-    joined_on: date | None
-    left_on: date | None
-
-
-class MemberCount(Public):
-    district: str
-    status: str
-    members: int
-
-
 class HardshipCreate(BaseModel):
     member_id: UUID
     category: HardshipCategory

@@ -27,6 +27,16 @@ def _timestamps() -> list[sa.Column[object]]:
 member_view = member_view_tables(metadata)
 members = member_view.members
 branches = member_view.branches
+# Audiences by employment type and age band (migrant workers aged 18-35): without it the plan
+# reads every active member of the rule's districts and filters 9 in 10 away (bench
+# campaigns_audience, 100,000 members, EXPLAIN ANALYZE: 18 ms to 5 ms). Partial: audiences are
+# active members.
+sa.Index(
+    "members_audience_kind_age",
+    members.c.employment_type,
+    members.c.birth_year,
+    postgresql_where=members.c.status == "active",
+)
 
 # Who is on the hardship registry, from assistance's events (never its database).
 hardship_view = sa.Table(

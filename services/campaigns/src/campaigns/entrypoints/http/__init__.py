@@ -2,10 +2,21 @@
 
 from fastapi import APIRouter
 
-from campaigns.entrypoints.http import competitions, deliveries, honours, participation, proposals, surveys
+from campaigns.entrypoints.http import (
+    campaigns,
+    competitions,
+    deliveries,
+    honours,
+    members,
+    participation,
+    proposals,
+    surveys,
+)
 from campaigns.entrypoints.http._common import install_domain_errors
 
 ROUTERS: list[APIRouter] = [
+    members.router,
+    campaigns.router,
     participation.router,
     deliveries.router,
     proposals.router,

@@ -1,0 +1,57 @@
+"""The demo seed over the real database and broker: every district gets campaigns in every
+state through the handlers (so with their events), the Golden-Autumn drive targets the hardship
+registry, and a re-run adds nothing."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from campaigns.adapters.orm import campaigns, hardship_view
+from campaigns.seed import DISTRICT_RECIPES, FEDERATION_RECIPES, campaign_id, seed
+from campaigns_testkit import new_district
+from unionfed_devstack.testing import wait_for
+
+
+async def test_the_seed_makes_every_state_once(campaigns_service) -> None:
+    districts = [new_district(), new_district()]
+    async with campaigns_service(districts) as svc:
+        joined = {}
+        for d in districts:
+            branch = await svc.feed.branch(d)
+            joined[d] = [await svc.member(d, branch) for _ in range(3)]
+            await svc.hardship.register(d, branch, joined[d][0])
+        await wait_for(lambda: _registered(svc, len(districts)))
+        lines: list[str] = []
+        counts = await seed(svc.settings, expected_members=6, emit=lines.append)
+        expected = len(districts) * len(DISTRICT_RECIPES) + len(FEDERATION_RECIPES)
+        assert counts == {"members": 6, "created": expected, "existing": 0}
+
+        async with svc.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(campaigns))).all()
+        assert len(rows) == expected
+        for d in districts:
+            mine = [r for r in rows if r.owner_district == d]
+            assert {r.status for r in mine} == {"draft", "scheduled", "launched", "closed", "cancelled"}
+            assert len({r.kind for r in mine}) == len(DISTRICT_RECIPES)
+            [closed] = [r for r in mine if r.status == "closed"]
+            assert closed.results["targeted"] == 3 and closed.closed_at is not None
+            [golden] = [r for r in mine if r.kind == "golden_autumn"]
+            assert (golden.status, golden.audience_size) == ("launched", 1)
+            assert golden.audience["districts"] == [d] and golden.audience["hardship"] == "registered"
+        launched = [r for r in rows if r.launched_at is not None]
+        await svc.events.wait("CampaignLaunched", len(launched))
+        await wait_for(lambda: len(svc.events.of("CampaignClosed")) == len(districts))
+
+        again = await seed(svc.settings, expected_members=6, emit=lines.append)
+        assert again == {"members": 6, "created": 0, "existing": expected}
+        async with svc.engine.connect() as conn:
+            versions = dict(
+                (await conn.execute(sa.select(campaigns.c.campaign_id, campaigns.c.version))).all()
+            )
+        assert versions == {r.campaign_id: r.version for r in rows}
+        assert campaign_id(svc.settings.seed_random, districts[0], "survey") in versions
+
+
+async def _registered(svc, count: int) -> bool:
+    async with svc.engine.connect() as conn:
+        query = sa.select(sa.func.count()).select_from(hardship_view).where(hardship_view.c.registered)
+        return int((await conn.execute(query)).scalar_one()) == count
