@@ -163,7 +163,8 @@ async def test_district_officers_organise_their_own_district_only(campaigns_serv
         r = await svc.client.post("/campaigns", json=body(mine), headers=svc.branch_officer(mine, branch))
         assert r.status_code == 403
 
-        federation = await create(svc, svc.admin, None)
+        # The view holds other tests' members too: the federation's rule names these districts.
+        federation = await create(svc, svc.admin, None, audience={"districts": [mine, other]})
         theirs = await create(svc, svc.admin, other)
         own = await create(svc, officer, mine)
         r = await svc.client.post(f"/campaigns/{theirs['campaign_id']}/launch", headers=officer)
