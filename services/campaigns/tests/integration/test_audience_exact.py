@@ -118,20 +118,23 @@ async def test_preview_and_launch_match_the_rule_exactly(campaigns_service) -> N
             "max_age": 40,
             "hardship": "registered",
         }
+        # The member view reads every district's topic: other tests' members are there too, so
+        # each rule names this test's districts.
+        ours = [a, b]
         cases: list[tuple[dict[str, Any], set[str]]] = [
             (full_rule, {"base", "other_branch_kind", "age_25", "age_40"}),
-            ({"hardship": "not_registered"}, {"never_registered", "exited"}),
+            ({"districts": ours, "hardship": "not_registered"}, {"never_registered", "exited"}),
             ({"districts": [b]}, {"district_b"}),
             ({"branch_ids": [b3]}, {"branch_3"}),
-            ({"industries": ["construction"]}, {"industry"}),
-            ({"employment_types": ["regular"]}, {"employment"}),
-            ({"max_age": 24}, {"age_24"}),
-            ({"min_age": 41}, {"age_41"}),
+            ({"districts": ours, "industries": ["construction"]}, {"industry"}),
+            ({"districts": ours, "employment_types": ["regular"]}, {"employment"}),
+            ({"districts": ours, "max_age": 24}, {"age_24"}),
+            ({"districts": ours, "min_age": 41}, {"age_41"}),
             (
-                {"min_age": 0},  # every member with a birth year, none without
+                {"districts": ours, "min_age": 0},
                 set(m) - {"no_birth_year", "left"},
-            ),
-            ({}, set(m) - {"left"}),
+            ),  # none without a birth year
+            ({"districts": ours}, set(m) - {"left"}),
         ]
         for rule, names in cases:
             expected = {m[n] for n in names}

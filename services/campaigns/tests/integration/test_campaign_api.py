@@ -99,6 +99,7 @@ async def test_a_campaign_goes_draft_scheduled_launched_closed(campaigns_service
 async def test_refused_steps_change_nothing_and_name_the_rule(campaigns_service) -> None:
     district = new_district()
     async with campaigns_service([district]) as svc:
+        await svc.member(district, await svc.feed.branch(district))  # the view knows the district
         officer = svc.district_officer(district)
         campaign = await create(svc, officer, district)
         cid = campaign["campaign_id"]
@@ -121,6 +122,16 @@ async def test_refused_steps_change_nothing_and_name_the_rule(campaigns_service)
         await refused("POST", "/campaigns", body(district, ends_on=str(TODAY)))
         await refused("POST", "/campaigns", body(district, kind="picnic"))
         await refused("POST", "/campaigns", body(district, title=""))
+        detail = await refused(
+            "POST", "/campaigns", body(district, audience={"branch_ids": ["no-such-branch"]})
+        )
+        assert (detail["loc"], detail["rule"]) == (["body", "audience.branch_ids"], "branch_known")
+        r = await svc.client.post("/campaigns", json=body(new_district()), headers=svc.admin)
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "owner_district"]
+        r = await svc.client.post(
+            "/campaigns", json=body(None, audience={"districts": [new_district()]}), headers=svc.admin
+        )
+        assert r.status_code == 422 and r.json()["detail"][0]["rule"] == "district_known"
         past = await create(svc, officer, district, starts_on=str(TODAY - timedelta(days=3)))
         detail = await refused("POST", f"/campaigns/{past['campaign_id']}/schedule")
         assert detail["loc"] == ["body", "starts_on"] and detail["rule"] == "starts_not_past"
@@ -163,7 +174,8 @@ async def test_district_officers_organise_their_own_district_only(campaigns_serv
         r = await svc.client.post("/campaigns", json=body(mine), headers=svc.branch_officer(mine, branch))
         assert r.status_code == 403
 
-        federation = await create(svc, svc.admin, None)
+        # The view holds other tests' members too: the federation's rule names these districts.
+        federation = await create(svc, svc.admin, None, audience={"districts": [mine, other]})
         theirs = await create(svc, svc.admin, other)
         own = await create(svc, officer, mine)
         r = await svc.client.post(f"/campaigns/{theirs['campaign_id']}/launch", headers=officer)

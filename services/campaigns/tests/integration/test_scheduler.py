@@ -108,6 +108,7 @@ async def test_a_restarted_service_launches_what_was_scheduled_before(
 async def test_a_failing_campaign_does_not_stop_the_others(campaigns_service) -> None:
     district = new_district()
     async with campaigns_service([district], **IDLE) as svc:
+        await svc.member(district, await svc.feed.branch(district))
         good = await scheduled_campaign(svc, district, starts_in=1)
         broken = await scheduled_campaign(svc, district, starts_in=1)
         async with svc.engine.begin() as conn:  # an audience rule no code can read any more

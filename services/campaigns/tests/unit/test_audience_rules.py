@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from campaigns.domain.audience import age_on, birth_years, check_branches, within_district
+from campaigns.domain.audience import age_on, birth_years, check_branches, check_districts, within_district
 from campaigns.domain.errors import DomainError
 from unionfed_events.campaigns import AudienceRule
 
@@ -51,3 +51,12 @@ def test_ages_are_counted_from_the_birth_year() -> None:
     assert earliest is not None and latest is not None
     assert all(18 <= age_on(y, on) <= 35 for y in range(earliest, latest + 1))
     assert not 18 <= age_on(earliest - 1, on) <= 35 and not 18 <= age_on(latest + 1, on) <= 35
+
+
+def test_districts_must_be_known() -> None:
+    check_districts(AudienceRule(districts=["xuhui"]), {"xuhui", "pudong"})
+    check_districts(AudienceRule(), set())
+    with pytest.raises(DomainError) as refused:
+        check_districts(AudienceRule(districts=["xuhui", "xuhiu"]), {"xuhui"})
+    assert (refused.value.field, refused.value.rule) == ("audience.districts", "district_known")
+    assert "xuhiu" in refused.value.reason

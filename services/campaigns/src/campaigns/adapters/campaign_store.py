@@ -89,3 +89,12 @@ class CampaignStore:
         )
         rows = await self.session.execute(sa.union(established, from_members))
         return {r.branch_id: r.district for r in rows}
+
+    async def known_districts(self, districts: list[str]) -> set[str]:
+        """Those of `districts` the member view knows (a branch or a member there)."""
+        if not districts:
+            return set()
+        established = sa.select(branches.c.district).where(branches.c.district.in_(districts))
+        with_members = sa.select(members.c.district).where(members.c.district.in_(districts))
+        rows = await self.session.execute(sa.union(established, with_members))
+        return {r.district for r in rows}

@@ -48,6 +48,15 @@ def within_district(rule: AudienceRule, district: str | None) -> AudienceRule:
     return rule.model_copy(update={"districts": [district]})
 
 
+def check_districts(rule: AudienceRule, known: set[str]) -> None:
+    """Every district the rule names is one the member view knows (a typo would match nobody)."""
+    unknown = sorted(set(rule.districts) - known)
+    if unknown:
+        raise DomainError(
+            f"unknown districts: {', '.join(unknown)}", field="audience.districts", rule="district_known"
+        )
+
+
 def check_branches(rule: AudienceRule, district_of_branch: dict[str, str], owner: str | None) -> None:
     """Every branch the rule names is known, and in the owner's district (if a district owns it)."""
     unknown = _sorted_missing(rule.branch_ids, district_of_branch)

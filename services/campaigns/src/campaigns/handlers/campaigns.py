@@ -18,9 +18,9 @@ from campaigns import commands as cmds
 from campaigns.adapters import audience as audience_sql
 from campaigns.adapters import campaign_stats
 from campaigns.adapters.campaign_store import CampaignStore
-from campaigns.domain.audience import check_branches, within_district
+from campaigns.domain.audience import check_branches, check_districts, within_district
 from campaigns.domain.campaign import Campaign, CampaignStatus
-from campaigns.domain.errors import NotFound
+from campaigns.domain.errors import DomainError, NotFound
 
 CHUNK = 1000  # member ids per AudienceTargeted event (the contract's maximum)
 
@@ -38,8 +38,15 @@ def emit_for_campaign(uow: UnitOfWork, campaign: Campaign, event: Event) -> None
 async def checked_rule(store: CampaignStore, rule: AudienceRule, owner: str | None) -> AudienceRule:
     """The rule as a campaign of `owner` may use it (see domain.audience), its branches known."""
     rule = within_district(rule, owner)
+    check_districts(rule, await store.known_districts(list(rule.districts)))
     check_branches(rule, await store.district_of_branches(list(rule.branch_ids)), owner)
     return rule
+
+
+async def check_owner(store: CampaignStore, owner: str | None) -> None:
+    """A district campaign's events go to its district's topic: the district must exist."""
+    if owner is not None and not await store.known_districts([owner]):
+        raise DomainError(f"unknown district {owner}", field="owner_district", rule="district_known")
 
 
 async def campaign_in_scope(store: CampaignStore, campaign_id: UUID, scope: Scope) -> Campaign:
@@ -54,6 +61,7 @@ async def campaign_in_scope(store: CampaignStore, campaign_id: UUID, scope: Scop
 async def create_campaign(uow: UnitOfWork, cmd: cmds.CreateCampaign, scope: Scope) -> Campaign:
     scope(cmd.owner_district, None)
     store = CampaignStore(uow.session)
+    await check_owner(store, cmd.owner_district)
     campaign = Campaign.draft(
         campaign_id=cmd.campaign_id or uuid7(),
         kind=cmd.kind,
