@@ -3,7 +3,7 @@ campaign targets members of its own district only."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from datetime import date
 
 from unionfed_events.campaigns import AudienceRule
@@ -58,29 +58,29 @@ def check_districts(rule: AudienceRule, known: set[str]) -> None:
 
 
 def check_branches(rule: AudienceRule, district_of_branch: dict[str, str], owner: str | None) -> None:
-    """Every branch the rule names is known, and in the owner's district (if a district owns it)."""
-    unknown = _sorted_missing(rule.branch_ids, district_of_branch)
+    """Every branch the rule names is known, and in the owner's district (if a district owns it).
+    Refusals name positions, not values: a mistyped id may be a phone or ID number."""
+    unknown = _positions(rule.branch_ids, lambda b: b not in district_of_branch)
     if unknown:
-        raise DomainError(
-            f"unknown branch ids: {', '.join(unknown)}", field="audience.branch_ids", rule="branch_known"
-        )
+        raise DomainError(f"not known branches: {unknown}", field="audience.branch_ids", rule="branch_known")
     if owner is not None:
-        outside = sorted(b for b in rule.branch_ids if district_of_branch[b] != owner)
+        outside = _positions(rule.branch_ids, lambda b: district_of_branch[b] != owner)
         if outside:
             raise DomainError(
-                f"branches outside {owner}: {', '.join(outside)}",
+                f"branches outside {owner}: {outside}",
                 field="audience.branch_ids",
                 rule="audience_in_owner_district",
             )
     if rule.districts:
-        elsewhere = sorted(b for b in rule.branch_ids if district_of_branch[b] not in rule.districts)
+        elsewhere = _positions(rule.branch_ids, lambda b: district_of_branch[b] not in rule.districts)
         if elsewhere:
             raise DomainError(
-                f"branches outside the rule's districts (they would match nobody): {', '.join(elsewhere)}",
+                f"branches outside the rule's districts (they would match nobody): {elsewhere}",
                 field="audience.branch_ids",
                 rule="branches_in_districts",
             )
 
 
-def _sorted_missing(wanted: Iterable[str], known: dict[str, str]) -> list[str]:
-    return sorted(set(wanted) - known.keys())
+def _positions(values: list[str], wrong: Callable[[str], bool]) -> str:
+    """`branch_ids[0], branch_ids[3]`: where the wrong values are in the request."""
+    return ", ".join(f"branch_ids[{i}]" for i, v in enumerate(values) if wrong(v))

@@ -46,7 +46,7 @@ async def checked_rule(store: CampaignStore, rule: AudienceRule, owner: str | No
 async def check_owner(store: CampaignStore, owner: str | None) -> None:
     """A district campaign's events go to its district's topic: the district must exist."""
     if owner is not None and not await store.known_districts([owner]):
-        raise DomainError(f"unknown district {owner}", field="owner_district", rule="district_known")
+        raise DomainError("not a district the service knows", field="owner_district", rule="district_known")
 
 
 async def campaign_in_scope(store: CampaignStore, campaign_id: UUID, scope: Scope) -> Campaign:
