@@ -19,7 +19,7 @@ from membership.domain.national_id import make_test_national_id
 from membership.main import build_app
 from membership.settings import MembershipSettings
 from unionfed_devstack.broker import ensure_topics
-from unionfed_devstack.testing import EventReader, Record, bearer, skip_other_districts
+from unionfed_devstack.testing import EventReader, Record, bearer
 from unionfed_events import topics
 from unionfed_events.topics import TopicSpec
 
@@ -174,7 +174,6 @@ async def start_service(
         **settings_overrides,
     )
     app = build_app(settings)
-    await skip_other_districts(kafka_bootstrap, app.state.runtime.consumers, districts)
     reader = EventReader(kafka_bootstrap, names)
     async with app.router.lifespan_context(app), CodeInbox() as codes:
         transport = httpx.ASGITransport(app=app)

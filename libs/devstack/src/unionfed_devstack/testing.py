@@ -145,7 +145,11 @@ async def skip_other_districts(
 
     Tansu reports the end of a partition whose last write was a batch of several records short
     of that batch: the group then reads that last batch (about 650 records after the bulk
-    import), which costs a fraction of a second and changes nothing the test looks at."""
+    import), which costs a fraction of a second and changes nothing the test looks at.
+
+    The groups must have no members, i.e. names of the test's own: a group with members refuses
+    offsets committed from outside it (UnknownMemberIdError), and on Tansu a stopped app's
+    member stays in its group until its session times out."""
     own = tuple(topics.district_prefix(d) for d in districts)
     names = await list_topics(bootstrap)
     for consumer in consumers:
