@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from rich.table import Table
 
-from . import aid_race, consumer, http, import_, latency, memory, publish, relay
+from . import aid_race, campaigns_enrol, consumer, http, import_, latency, memory, publish, relay
 from .common import Result, console
 from .servers import Servers, servers
 
@@ -24,6 +24,7 @@ BENCHES: dict[str, Callable[[Servers], Awaitable[Result]]] = {
     "import": import_.run,
     "http": http.run,
     "aid_race": aid_race.run,
+    "enrol": campaigns_enrol.run,
 }
 
 

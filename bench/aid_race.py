@@ -193,8 +193,11 @@ def _exact(rounds: list[Round]) -> bool:
 
 async def _members(app: Any, district: str, branch: str) -> list[uuid.UUID]:
     """Members put into the view by the service's own MemberJoined handler (setup, not measured)."""
-    from assistance.handlers import member_view
+    from assistance.adapters.orm import member_view as tables
+    from unionfed_chassis.member_view import MemberView
     from unionfed_events import membership as mev
+
+    view = MemberView(tables)
 
     ids = [uuid.uuid4() for _ in range(CASES)]
     async with app.state.runtime.unit_of_work() as uow:
@@ -211,7 +214,7 @@ async def _members(app: Any, district: str, branch: str) -> list[uuid.UUID]:
                 channel=mev.JoinChannel.OFFICER,
                 national_id_masked="1101**********1234",
             )
-            await member_view.member_joined(uow, event, 1)
+            await view.member_joined(uow, event, 1)
         await uow.commit()
     return ids
 

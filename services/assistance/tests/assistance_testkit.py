@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,78 +18,14 @@ from assistance.main import build_app
 from assistance.settings import AssistanceSettings
 from fastapi import FastAPI
 from unionfed_devstack.broker import ensure_topics
+from unionfed_devstack.feeds import MembershipFeed
 from unionfed_devstack.testing import EventReader, bearer, skip_other_districts, wait_for
-from unionfed_events import Envelope, Event, topics
-from unionfed_events import membership as mev
+from unionfed_events import topics
 from unionfed_events.topics import TopicSpec
 
 
 def new_district(prefix: str = "a") -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
-
-
-@dataclass
-class MembershipFeed:
-    """Publishes membership's events the way membership's relay does: its topics, its source,
-    the member's version as `sequence`."""
-
-    producer: AIOKafkaProducer
-    versions: dict[uuid.UUID, int] = field(default_factory=dict)
-    cards: int = 0
-
-    async def publish(
-        self, event: Event, district: str, member_id: uuid.UUID | None = None, sequence: int | None = None
-    ) -> None:
-        if member_id is not None and sequence is None:
-            sequence = self.versions[member_id] = self.versions.get(member_id, 0) + 1
-        envelope = Envelope.wrap(event, source="/unionfed/membership", district=district, sequence=sequence)
-        await self.producer.send_and_wait(
-            topics.district_events("membership", district),
-            envelope.data,
-            key=envelope.key,
-            headers=envelope.headers(),
-        )
-
-    async def branch(self, district: str, industry: str = "construction") -> str:
-        branch_id = f"{district}-b{uuid.uuid4().hex[:6]}"
-        event = mev.BranchEstablished(
-            branch_id=branch_id,
-            name=f"{branch_id} 工会",
-            kind=mev.BranchKind.ENTERPRISE,
-            industry=industry,
-            district=district,
-            established_on=date(2020, 1, 1),
-        )
-        await self.publish(event, district)
-        return branch_id
-
-    async def join(self, district: str, branch_id: str, industry: str = "construction") -> uuid.UUID:
-        member_id = uuid.uuid4()
-        self.cards += 1
-        event = mev.MemberJoined(
-            member_id=member_id,
-            card_number=f"T-{self.cards:06d}",
-            name="测试会员",
-            branch_id=branch_id,
-            district=district,
-            industry=industry,
-            employment_type=mev.EmploymentType.MIGRANT,
-            joined_on=date(2024, 5, 1),
-            channel=mev.JoinChannel.OFFICER,
-            national_id_masked="1101**********1234",
-        )
-        await self.publish(event, district, member_id)
-        return member_id
-
-    async def leave(self, district: str, branch_id: str, member_id: uuid.UUID) -> None:
-        event = mev.MemberLeft(
-            member_id=member_id,
-            branch_id=branch_id,
-            district=district,
-            reason=mev.LeaveReason.RESIGNED,
-            left_on=date.today(),
-        )
-        await self.publish(event, district, member_id)
 
 
 @dataclass

@@ -43,6 +43,14 @@ SERVICES: list[ServiceSpec] = [
         "assistance.seed",
         consumer_groups=("assistance-members", "assistance-campaigns"),
     ),
+    ServiceSpec(
+        "campaigns",
+        "campaigns.main:app",
+        _port("campaigns", 8103),
+        "campaigns",
+        None,
+        consumer_groups=("campaigns-members", "campaigns-hardship"),
+    ),
 ]
 
 

@@ -121,6 +121,12 @@ class MemberJoined(Event):
     national_id_masked: NationalIdMasked = Field(
         description="Resident ID number, masked: first 4 and last 4 characters only."
     )
+    birth_year: int | None = Field(
+        default=None,
+        ge=1900,
+        le=2100,
+        description="Year of birth (for age bands of campaign audiences); the full date stays in membership.",
+    )
 
     def subject(self) -> str:
         return str(self.member_id)

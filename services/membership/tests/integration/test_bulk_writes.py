@@ -119,6 +119,7 @@ async def test_history_lines_store_the_row_and_the_actor(conn: asyncpg.Connectio
         "phone_masked": None,
         "employer": None,
         "employment_type": "regular",
+        "birth_year": 1990,
         "branch_id": "b\\1",
         "district": "bulk",
         "industry": "it",

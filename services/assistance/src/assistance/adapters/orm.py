@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from unionfed_chassis.member_view import member_view_tables
 
 metadata = sa.MetaData()
 
@@ -23,37 +24,9 @@ def _timestamps() -> list[sa.Column[object]]:
 
 
 # The service's own view of membership, built from membership's events (never its database).
-members = sa.Table(
-    "members",
-    metadata,
-    sa.Column("member_id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("card_number", sa.Text),
-    sa.Column("name", sa.Text),
-    sa.Column("branch_id", sa.Text, nullable=False),
-    sa.Column("district", sa.Text, nullable=False),
-    sa.Column("industry", sa.Text),
-    sa.Column("employment_type", sa.Text),
-    sa.Column("status", sa.Text, nullable=False),
-    sa.Column("joined_on", sa.Date),
-    sa.Column("left_on", sa.Date),
-    # The member's version in membership (the events' `sequence`): older events never undo newer ones.
-    sa.Column("version", sa.Integer, nullable=False),
-    *_timestamps(),
-    sa.Index("members_district_status", "district", "status"),
-    sa.Index("members_branch", "branch_id"),
-    sa.Index("members_card_number", "card_number"),
-)
-
-branches = sa.Table(
-    "branches",
-    metadata,
-    sa.Column("branch_id", sa.Text, primary_key=True),
-    sa.Column("district", sa.Text, nullable=False),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("industry", sa.Text, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),
-    *_timestamps(),
-)
+member_view = member_view_tables(metadata)
+members = member_view.members
+branches = member_view.branches
 
 hardship_records = sa.Table(
     "hardship_records",

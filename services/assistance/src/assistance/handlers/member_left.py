@@ -1,4 +1,5 @@
-"""A member left the union: their open cases are flagged for an officer, never dropped."""
+"""A member left the union: their open cases are flagged for an officer, never dropped, and their
+hardship record exits."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from uuid import UUID
 
 from unionfed_chassis.db import UnitOfWork
 from unionfed_events import assistance as ev
+from unionfed_events import membership as mev
 
 from assistance.adapters.repository import CaseRepository
+from assistance.handlers import hardship
 from assistance.handlers._shared import acting, emit_for_case, now
 
 MEMBER_LEFT = "member_left"
@@ -35,3 +38,9 @@ async def flag_open_cases(uow: UnitOfWork, member_id: UUID) -> int:
             )
             flagged += 1
     return flagged
+
+
+async def member_left(uow: UnitOfWork, e: mev.MemberLeft) -> None:
+    """What the member view's consumer does after recording that the member left."""
+    await flag_open_cases(uow, e.member_id)
+    await hardship.exit_on_member_left(uow, e.member_id, e.left_on)

@@ -39,6 +39,7 @@ MEMBER_COLUMNS = (
     ("phone_masked", "text"),
     ("employer", "text"),
     ("employment_type", "text"),
+    ("birth_year", "int2"),
     ("branch_id", "text"),
     ("district", "text"),
     ("industry", "text"),

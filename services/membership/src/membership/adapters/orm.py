@@ -55,6 +55,7 @@ members = sa.Table(
     sa.Column("phone_masked", sa.Text),
     sa.Column("employer", sa.Text),
     sa.Column("employment_type", sa.Text, nullable=False),
+    sa.Column("birth_year", sa.SmallInteger),
     sa.Column("branch_id", sa.Text, sa.ForeignKey("branches.branch_id"), nullable=False),
     sa.Column("district", sa.Text, nullable=False),
     sa.Column("industry", sa.Text, nullable=False),

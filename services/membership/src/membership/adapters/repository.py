@@ -80,6 +80,7 @@ def member_from_row(row: Any) -> Member:
         version=row.version,
         left_on=row.left_on,
         leave_reason=LeaveReason(row.leave_reason) if row.leave_reason else None,
+        birth_year=row.birth_year,
     )
 
 
@@ -113,6 +114,7 @@ def member_row(member: Member, secrets: Secrets, channel: str) -> dict[str, Any]
         "phone_masked": member.phone_masked,
         "employer": member.employer,
         "employment_type": member.employment_type.value,
+        "birth_year": member.birth_year,
         "branch_id": member.branch_id,
         "district": member.district,
         "industry": member.industry,

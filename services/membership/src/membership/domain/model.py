@@ -104,6 +104,7 @@ class Member:
     version: int = 1
     left_on: date | None = None
     leave_reason: LeaveReason | None = None
+    birth_year: int | None = None  # from the ID number; for age bands elsewhere (none for old rows)
 
     def transfer_to(self, branch: Branch, on: date) -> None:
         # The member stays ACTIVE: TRANSFERRED is reserved for moving out of this federation.

@@ -54,6 +54,11 @@ def _check_birth_date(yyyymmdd: str, today: date) -> None:
         raise InvalidNationalId(f"birth date {shown} is in the future")
 
 
+def birth_year(nid: str) -> int:
+    """Year of birth of a validated ID number (its characters 7 to 10)."""
+    return int(normalise_national_id(nid)[6:10])
+
+
 def mask_national_id(nid: str) -> str:
     nid = normalise_national_id(nid)
     if len(nid) < 12:  # too short to show 8 characters and still hide most of it

@@ -21,7 +21,7 @@ from membership.domain.enums import EmploymentType, JoinChannel, MemberStatus
 from membership.domain.errors import AlreadyMember, DomainError, NotFound
 from membership.domain.model import Branch, Member
 from membership.domain.names import validate_employer, validate_name
-from membership.domain.national_id import mask_national_id, validate_national_id
+from membership.domain.national_id import birth_year, mask_national_id, validate_national_id
 from membership.domain.phone import mask_phone, validate_mobile
 
 
@@ -67,6 +67,7 @@ def member_joined(member: Member, channel: JoinChannel) -> ev.MemberJoined:
         joined_on=member.joined_on,
         channel=ev.JoinChannel(channel.value),
         national_id_masked=member.national_id_masked,
+        birth_year=member.birth_year,
     )
 
 
@@ -86,6 +87,7 @@ def new_member(
         phone_masked=mask_phone(person.phone),
         status=MemberStatus.ACTIVE,
         joined_on=joined_on,
+        birth_year=birth_year(person.national_id),
     )
 
 

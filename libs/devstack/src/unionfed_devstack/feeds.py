@@ -1,0 +1,125 @@
+"""Test feeds: publish another service's events the way its relay does (its topics, its source,
+its headers), so a consumer under test reads exactly what production would give it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from aiokafka import AIOKafkaProducer
+from unionfed_events import Envelope, Event, topics
+from unionfed_events import assistance as aev
+from unionfed_events import membership as mev
+
+
+@dataclass
+class MembershipFeed:
+    """Publishes membership's events the way membership's relay does: its topics, its source,
+    the member's version as `sequence`."""
+
+    producer: AIOKafkaProducer
+    versions: dict[uuid.UUID, int] = field(default_factory=dict)
+    cards: int = 0
+
+    async def publish(
+        self, event: Event, district: str, member_id: uuid.UUID | None = None, sequence: int | None = None
+    ) -> None:
+        if member_id is not None and sequence is None:
+            sequence = self.versions[member_id] = self.versions.get(member_id, 0) + 1
+        envelope = Envelope.wrap(event, source="/unionfed/membership", district=district, sequence=sequence)
+        await self.producer.send_and_wait(
+            topics.district_events("membership", district),
+            envelope.data,
+            key=envelope.key,
+            headers=envelope.headers(),
+        )
+
+    async def branch(self, district: str, industry: str = "construction") -> str:
+        branch_id = f"{district}-b{uuid.uuid4().hex[:6]}"
+        event = mev.BranchEstablished(
+            branch_id=branch_id,
+            name=f"{branch_id} 工会",
+            kind=mev.BranchKind.ENTERPRISE,
+            industry=industry,
+            district=district,
+            established_on=date(2020, 1, 1),
+        )
+        await self.publish(event, district)
+        return branch_id
+
+    async def join(
+        self,
+        district: str,
+        branch_id: str,
+        industry: str = "construction",
+        employment_type: mev.EmploymentType = mev.EmploymentType.MIGRANT,
+        birth_year: int | None = 1990,
+    ) -> uuid.UUID:
+        member_id = uuid.uuid4()
+        self.cards += 1
+        event = mev.MemberJoined(
+            member_id=member_id,
+            card_number=f"T-{self.cards:06d}",
+            name="测试会员",
+            branch_id=branch_id,
+            district=district,
+            industry=industry,
+            employment_type=employment_type,
+            joined_on=date(2024, 5, 1),
+            channel=mev.JoinChannel.OFFICER,
+            national_id_masked="1101**********1234",
+            birth_year=birth_year,
+        )
+        await self.publish(event, district, member_id)
+        return member_id
+
+    async def leave(self, district: str, branch_id: str, member_id: uuid.UUID) -> None:
+        event = mev.MemberLeft(
+            member_id=member_id,
+            branch_id=branch_id,
+            district=district,
+            reason=mev.LeaveReason.RESIGNED,
+            left_on=date.today(),
+        )
+        await self.publish(event, district, member_id)
+
+
+@dataclass
+class HardshipFeed:
+    """Publishes the hardship registry's events the way assistance's relay does."""
+
+    producer: AIOKafkaProducer
+
+    async def publish(self, event: Event, district: str) -> None:
+        envelope = Envelope.wrap(event, source="/unionfed/assistance", district=district)
+        await self.producer.send_and_wait(
+            topics.district_events("assistance", district),
+            envelope.data,
+            key=envelope.key,
+            headers=envelope.headers(),
+        )
+
+    async def register(self, district: str, branch_id: str, member_id: uuid.UUID) -> None:
+        event = aev.HardshipWorkerRegistered(
+            record_id=uuid.uuid4(),
+            member_id=member_id,
+            branch_id=branch_id,
+            district=district,
+            category=aev.HardshipCategory.DEEP,
+            causes=[aev.HardshipCause.ILLNESS],
+            household_size=3,
+            registered_on=date.today(),
+            review_due_on=date.today() + timedelta(days=365),
+        )
+        await self.publish(event, district)
+
+    async def exit(self, district: str, member_id: uuid.UUID) -> None:
+        event = aev.HardshipWorkerExited(
+            record_id=uuid.uuid4(),
+            member_id=member_id,
+            district=district,
+            reason=aev.HardshipExitReason.CIRCUMSTANCES_IMPROVED,
+            exited_on=date.today(),
+        )
+        await self.publish(event, district)
