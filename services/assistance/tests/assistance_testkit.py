@@ -19,7 +19,7 @@ from assistance.settings import AssistanceSettings
 from fastapi import FastAPI
 from unionfed_devstack.broker import ensure_topics
 from unionfed_devstack.feeds import MembershipFeed
-from unionfed_devstack.testing import EventReader, bearer, wait_for
+from unionfed_devstack.testing import EventReader, bearer, skip_other_districts, wait_for
 from unionfed_events import topics
 from unionfed_events.topics import TopicSpec
 
@@ -113,11 +113,15 @@ async def start_assistance(
     **settings_overrides: Any,
 ) -> AsyncIterator[Assistance]:
     """A running service, with its districts' topics (membership's and its own) created before it
-    starts (its pattern subscriptions see topics that exist at start-up)."""
+    starts (its pattern subscriptions see topics that exist at start-up). Its consumer groups are
+    its own and start at the end of other tests' districts (`skip_other_districts`)."""
     own = [topics.district_events("assistance", d) for d in districts]
     feeds = [topics.district_events("membership", d) for d in districts]
     await ensure_topics(kafka_bootstrap, [TopicSpec(n) for n in own + feeds])
+    # Groups of their own: on Tansu a stopped app's member stays in its group until its session
+    # times out, and the next app joining that group would wait for it (18 s instead of 5).
     settings_overrides.setdefault("member_view_group", f"assistance-members-{uuid.uuid4().hex[:8]}")
+    settings_overrides.setdefault("campaigns_group", f"assistance-campaigns-{uuid.uuid4().hex[:8]}")
     settings = AssistanceSettings(
         environment="development",
         database_url=database_url or make_database("assistance"),
@@ -128,6 +132,7 @@ async def start_assistance(
         **settings_overrides,
     )
     app = build_app(settings)
+    await skip_other_districts(kafka_bootstrap, app.state.runtime.consumers, districts)
     reader = EventReader(kafka_bootstrap, own)
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=kafka_idempotence)
     async with app.router.lifespan_context(app):
