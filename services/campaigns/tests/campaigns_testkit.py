@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from unionfed_devstack.broker import ensure_topics
 from unionfed_devstack.feeds import HardshipFeed, MembershipFeed
-from unionfed_devstack.testing import EventReader, bearer, wait_for
+from unionfed_devstack.testing import EventReader, bearer, skip_other_districts, wait_for
 from unionfed_events import topics
 from unionfed_events.topics import TopicSpec
 
@@ -89,7 +89,9 @@ async def start_campaigns(
     **settings_overrides: Any,
 ) -> AsyncIterator[Campaigns]:
     """A running service, with its districts' topics (its own, membership's and assistance's)
-    created before it starts (its pattern subscriptions see topics that exist at start-up)."""
+    created before it starts (its pattern subscriptions see topics that exist at start-up). Its
+    consumer groups are its own and start at the end of other tests' districts
+    (`skip_other_districts`)."""
     own = [topics.district_events("campaigns", d) for d in districts] + [
         topics.federation_events("campaigns")
     ]
@@ -107,6 +109,7 @@ async def start_campaigns(
         **settings_overrides,
     )
     app = build_app(settings)
+    await skip_other_districts(kafka_bootstrap, app.state.runtime.consumers, districts)
     reader = EventReader(kafka_bootstrap, own)
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=kafka_idempotence)
     async with app.router.lifespan_context(app):
