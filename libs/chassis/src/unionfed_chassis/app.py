@@ -78,6 +78,19 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     return app
 
 
+def lazy_app(module_globals: dict[str, Any], build: Callable[[], FastAPI]) -> Callable[[str], FastAPI]:
+    """A service module's `__getattr__`: `uvicorn <service>.main:app` reads `app`, built on first
+    access, so importing the module (tests, tools) has no side effects and needs no environment."""
+
+    def module_getattr(name: str) -> FastAPI:
+        if name == "app":
+            built = module_globals["app"] = build()
+            return built
+        raise AttributeError(name)
+
+    return module_getattr
+
+
 def _declare_publications(runtime: Runtime, definition: ServiceDefinition) -> None:
     """Describe what the outbox relay publishes, for the AsyncAPI document (the relay, not
     these FastStream publishers, does the sending)."""

@@ -24,6 +24,7 @@ from unionfed_events import topics
 
 from .consumer import Delivery, EventConsumer
 from .db import UnitOfWork
+from .tables import timestamps
 
 MemberLeftHook = Callable[[UnitOfWork, mev.MemberLeft], Awaitable[None]]
 
@@ -35,12 +36,6 @@ class MemberViewTables:
 
 
 def member_view_tables(metadata: sa.MetaData) -> MemberViewTables:
-    def timestamps() -> list[sa.Column[Any]]:
-        return [
-            sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-            sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        ]
-
     members = sa.Table(
         "members",
         metadata,

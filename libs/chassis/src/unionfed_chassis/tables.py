@@ -88,6 +88,14 @@ FOR EACH STATEMENT EXECUTE FUNCTION unionfed_outbox_notify();
 _UPGRADES = ("ALTER TABLE inbox ALTER COLUMN event_id TYPE text USING event_id::text",)
 
 
+def timestamps() -> list[sa.Column[object]]:
+    """`created_at` and `updated_at` of a service's own table (both set by the database)."""
+    return [
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    ]
+
+
 def install_chassis_schema(connection: sa.Connection) -> None:
     """Create the chassis tables and the outbox NOTIFY trigger on a (sync) connection, or bring
     existing ones to the current shape.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import FastAPI
-from unionfed_chassis.app import ServiceDefinition, create_app
+from unionfed_chassis.app import ServiceDefinition, create_app, lazy_app
 from unionfed_chassis.consumer import EventConsumer
 from unionfed_chassis.runtime import Runtime
 from unionfed_chassis.settings import ServiceSettings
@@ -56,11 +56,4 @@ def build_app(settings: AssistanceSettings) -> FastAPI:
     return app
 
 
-def __getattr__(name: str) -> FastAPI:
-    # `uvicorn assistance.main:app` reads this attribute; building it lazily keeps importing
-    # this module (tests, tools) free of side effects and of environment requirements.
-    if name == "app":
-        built = build_app(AssistanceSettings())
-        globals()["app"] = built
-        return built
-    raise AttributeError(name)
+__getattr__ = lazy_app(globals(), lambda: build_app(AssistanceSettings()))

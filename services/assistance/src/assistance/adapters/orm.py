@@ -10,17 +10,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from unionfed_chassis.member_view import member_view_tables
+from unionfed_chassis.tables import timestamps
 
 metadata = sa.MetaData()
-
-_now = sa.func.now()
-
-
-def _timestamps() -> list[sa.Column[object]]:
-    return [
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now, nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now, nullable=False),
-    ]
 
 
 # The service's own view of membership, built from membership's events (never its database).
@@ -47,7 +39,7 @@ hardship_records = sa.Table(
     sa.Column("exited_on", sa.Date),
     sa.Column("exit_reason", sa.Text),
     sa.Column("version", sa.Integer, nullable=False),
-    *_timestamps(),
+    *timestamps(),
     sa.Index("hardship_district_status", "district", "status"),
     # One household record in the registry per member at a time, even under racing registrations.
     sa.Index(
@@ -67,7 +59,7 @@ funds = sa.Table(
     sa.Column("allocated_cents", sa.BigInteger, nullable=False),
     sa.Column("reserved_cents", sa.BigInteger, nullable=False),
     sa.Column("spent_cents", sa.BigInteger, nullable=False),
-    *_timestamps(),
+    *timestamps(),
     sa.CheckConstraint("reserved_cents >= 0 AND spent_cents >= 0", name="funds_non_negative"),
     sa.CheckConstraint("reserved_cents + spent_cents <= allocated_cents", name="funds_never_overspent"),
 )
@@ -89,7 +81,7 @@ fund_entries = sa.Table(
     sa.Column("spent_after_cents", sa.BigInteger, nullable=False),
     sa.Column("actor", sa.Text, nullable=False),
     sa.Column("actor_role", sa.Text, nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), server_default=_now, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     sa.Index("fund_entries_fund", "district", "year", "aid_type", "entry_id"),
     sa.Index("fund_entries_case", "case_id"),
 )
@@ -122,7 +114,7 @@ cases = sa.Table(
     sa.Column("flagged_at", sa.DateTime(timezone=True)),
     sa.Column("campaign_id", UUID(as_uuid=True)),
     sa.Column("version", sa.Integer, nullable=False),
-    *_timestamps(),
+    *timestamps(),
     sa.Index(
         "cases_queue",
         "current_level",
@@ -161,7 +153,7 @@ payment_batches = sa.Table(
     sa.Column("item_count", sa.Integer, nullable=False),
     sa.Column("total_cents", sa.BigInteger, nullable=False),
     sa.Column("created_by", sa.Text, nullable=False),
-    *_timestamps(),
+    *timestamps(),
 )
 
 payments = sa.Table(
@@ -198,7 +190,7 @@ rights_appeals = sa.Table(
     sa.Column("industry", sa.Text, nullable=False),
     sa.Column("workers_affected", sa.Integer, nullable=False),
     sa.Column("filed_on", sa.Date, nullable=False),
-    *_timestamps(),
+    *timestamps(),
     sa.Index("rights_appeals_report", "district", "filed_on"),
 )
 
@@ -213,7 +205,7 @@ aid_windows = sa.Table(
     sa.Column("industries", ARRAY(sa.Text), nullable=False),  # empty = every industry
     sa.Column("opens_on", sa.Date, nullable=False),
     sa.Column("closes_on", sa.Date, nullable=False),
-    *_timestamps(),
+    *timestamps(),
 )
 
 mutual_aid_plans = sa.Table(
@@ -222,7 +214,7 @@ mutual_aid_plans = sa.Table(
     sa.Column("year", sa.Integer, primary_key=True),
     sa.Column("share_percent", sa.Integer, nullable=False),
     sa.Column("cap_cents", sa.BigInteger, nullable=False),
-    *_timestamps(),
+    *timestamps(),
 )
 
 mutual_aid_enrolments = sa.Table(
@@ -232,5 +224,5 @@ mutual_aid_enrolments = sa.Table(
     sa.Column("member_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("district", sa.Text, nullable=False),
     sa.Column("enrolled_on", sa.Date, nullable=False),
-    *_timestamps(),
+    *timestamps(),
 )

@@ -10,10 +10,8 @@ The actor is the service: a unit of work outside a request acts on the service's
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +20,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from unionfed_chassis.db import UnitOfWork
+from unionfed_chassis.periodic import UnitOfWorkFactory, each_due, every
 from unionfed_events import assistance as ev
 
 from assistance.adapters.orm import cases, payments
@@ -35,7 +34,6 @@ log = logging.getLogger("unionfed.assistance.deadlines")
 EXPIRED = "expired"
 BATCH_SIZE = 50  # cases of each kind per round; a full batch starts the next round at once
 
-UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
 Pick = Callable[[AsyncSession, datetime, list[UUID]], Awaitable[UUID | None]]
 Act = Callable[[UnitOfWork, AidCase, datetime, datetime], Awaitable[bool]]
 
@@ -138,16 +136,12 @@ class DeadlineWatch:
     batch_size: int = BATCH_SIZE
 
     async def run(self) -> None:
-        """Check the deadlines every `every_seconds` until cancelled. A failed round is logged
-        and the next one goes on."""
-        while True:
-            try:
-                result = await self.run_round(now())
-            except Exception as exc:
-                log.warning("deadline round failed: %s", type(exc).__name__, exc_info=True)
-                result = RoundResult()
-            if not result.full:
-                await asyncio.sleep(self.every_seconds)
+        """Check the deadlines every `every_seconds` until cancelled."""
+
+        async def round_() -> bool:
+            return (await self.run_round(now())).full
+
+        await every(self.every_seconds, round_, log, "deadline")
 
     async def run_round(self, at: datetime) -> RoundResult:
         """One round as of `at`: escalations, then expiries."""
@@ -158,26 +152,11 @@ class DeadlineWatch:
         return RoundResult(escalated, expired, full_e or full_x)
 
     async def _each(self, pick: Pick, act: Act, at: datetime, cutoff: datetime) -> tuple[int, bool]:
-        """Up to `batch_size` cases, each in its own unit of work. A case that fails is logged
-        (its id only) and left for the next round."""
-        done, skip = 0, list[UUID]()
-        for _ in range(self.batch_size):
-            case_id = None
-            try:
-                async with self.unit_of_work() as uow:
-                    case_id = await pick(uow.session, cutoff, skip)
-                    if case_id is None:
-                        return done, False
-                    case = await CaseRepository(uow.session).get(case_id, for_update=True)
-                    if case is not None and await act(uow, case, at, cutoff):
-                        await uow.commit()
-                        done += 1
-                    else:  # the locked row no longer qualifies: not again this round
-                        skip.append(case_id)
-            except Exception as exc:
-                if case_id is None:
-                    raise
-                log.warning("deadline on case %s failed: %s", case_id, type(exc).__name__)
-                skip.append(case_id)
-        # Full only when every pick was handled: cases that keep failing wait for the next round.
-        return done, done == self.batch_size
+        async def picked(uow: UnitOfWork, skip: list[UUID]) -> UUID | None:
+            return await pick(uow.session, cutoff, skip)
+
+        async def handle(uow: UnitOfWork, case_id: UUID) -> bool:
+            case = await CaseRepository(uow.session).get(case_id, for_update=True)
+            return case is not None and await act(uow, case, at, cutoff)
+
+        return await each_due(self.unit_of_work, picked, handle, self.batch_size, log, "deadline on case")

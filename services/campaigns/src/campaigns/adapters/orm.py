@@ -10,17 +10,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from unionfed_chassis.member_view import member_view_tables
+from unionfed_chassis.tables import timestamps
 
 metadata = sa.MetaData()
-
-_now = sa.func.now()
-
-
-def _timestamps() -> list[sa.Column[object]]:
-    return [
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now, nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now, nullable=False),
-    ]
 
 
 # The service's own view of membership, built from membership's events (never its database).
@@ -46,7 +38,7 @@ hardship_view = sa.Table(
     sa.Column("registered", sa.Boolean, nullable=False),
     # Time of the assistance event last applied: an older event never undoes a newer one.
     sa.Column("as_of", sa.DateTime(timezone=True), nullable=False),
-    *_timestamps(),
+    *timestamps(),
 )
 
 campaigns = sa.Table(
@@ -73,7 +65,7 @@ campaigns = sa.Table(
     sa.Column("launched_at", sa.DateTime(timezone=True)),
     sa.Column("closed_at", sa.DateTime(timezone=True)),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    *_timestamps(),
+    *timestamps(),
     sa.CheckConstraint("ends_on >= starts_on", name="campaigns_dates_ordered"),
     sa.CheckConstraint("capacity IS NULL OR capacity >= 1", name="campaigns_capacity_positive"),
     sa.CheckConstraint("capacity IS NULL OR enrolled <= capacity", name="campaigns_within_capacity"),
@@ -106,7 +98,7 @@ participants = sa.Table(
     sa.Column("requested_seq", sa.BigInteger, sa.Identity(), nullable=False),
     sa.Column("enrolled_at", sa.DateTime(timezone=True)),
     sa.Column("withdrawn_at", sa.DateTime(timezone=True)),
-    *_timestamps(),
+    *timestamps(),
     sa.Index("participants_waiting", "campaign_id", "status", "requested_seq"),
 )
 
@@ -122,7 +114,7 @@ deliveries = sa.Table(
     sa.Column("workers_reached", sa.Integer, nullable=False),
     sa.Column("delivered_on", sa.Date, nullable=False),
     sa.Column("recorded_by", sa.Text, nullable=False),
-    *_timestamps(),
+    *timestamps(),
     sa.CheckConstraint("workers_reached >= 1", name="deliveries_reach_positive"),
     sa.Index("deliveries_campaign", "campaign_id", "district"),
 )
@@ -143,7 +135,7 @@ proposals = sa.Table(
     sa.Column("review_comment", sa.Text),
     sa.Column("reviewed_by", sa.Text),
     sa.Column("reviewed_at", sa.DateTime(timezone=True)),
-    *_timestamps(),
+    *timestamps(),
     sa.Index("proposals_campaign_status", "campaign_id", "status"),
     sa.Index("proposals_district", "district"),
 )
@@ -157,7 +149,7 @@ competition_scores = sa.Table(
     sa.Column("branch_id", sa.Text, nullable=False),
     sa.Column("score", sa.Numeric(8, 2), nullable=False),
     sa.Column("scored_by", sa.Text, nullable=False),
-    *_timestamps(),
+    *timestamps(),
     sa.CheckConstraint("score >= 0", name="competition_scores_not_negative"),
 )
 
@@ -169,7 +161,7 @@ competition_rankings = sa.Table(
     sa.Column("campaign_id", UUID(as_uuid=True), sa.ForeignKey("campaigns.campaign_id"), primary_key=True),
     sa.Column("ranking", JSONB, nullable=False),  # places, best first, with their awards
     sa.Column("published_by", sa.Text, nullable=False),
-    sa.Column("published_at", sa.DateTime(timezone=True), server_default=_now, nullable=False),
+    sa.Column("published_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
 )
 
 honours = sa.Table(
@@ -185,7 +177,7 @@ honours = sa.Table(
     sa.Column("citation", sa.Text, nullable=False),
     sa.Column("awarded_on", sa.Date, nullable=False),
     sa.Column("awarded_by", sa.Text, nullable=False),
-    *_timestamps(),
+    *timestamps(),
     # One honour of a kind per recipient and year (a May Day medal is not awarded twice in a year).
     sa.Column("award_year", sa.Integer, nullable=False),
     sa.UniqueConstraint("honour", "recipient_id", "award_year", name="honours_once_a_year"),
@@ -210,6 +202,6 @@ survey_responses = sa.Table(
     sa.Column("district", sa.Text, nullable=False),
     sa.Column("industry", sa.Text),
     sa.Column("answers", JSONB, nullable=False),  # {position: answer}
-    *_timestamps(),
+    *timestamps(),
     sa.Index("survey_responses_campaign_district", "campaign_id", "district"),
 )

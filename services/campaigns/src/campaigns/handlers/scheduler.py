@@ -11,10 +11,8 @@ The actor is the service: a unit of work outside a request acts on the service's
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,8 +20,8 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 from unionfed_chassis.db import UnitOfWork
+from unionfed_chassis.periodic import UnitOfWorkFactory, each_due, every
 
 from campaigns.adapters.campaign_store import CampaignStore
 from campaigns.adapters.orm import campaigns
@@ -34,7 +32,6 @@ log = logging.getLogger("unionfed.campaigns.scheduler")
 
 BATCH_SIZE = 20  # campaigns of each kind per round; a full batch starts the next round at once
 
-UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
 Due = Callable[[Campaign, date], bool]
 Act = Callable[[UnitOfWork, CampaignStore, Campaign, date, datetime], Awaitable[None]]
 
@@ -47,13 +44,6 @@ def _launch_pick(today: date) -> sa.Select[Any]:
 def _close_pick(today: date) -> sa.Select[Any]:
     c = campaigns.c
     return sa.select(c.campaign_id).where(c.status == CampaignStatus.LAUNCHED.value, c.ends_on < today)
-
-
-async def _pick(session: AsyncSession, query: sa.Select[Any], skip: list[UUID]) -> UUID | None:
-    """The first due campaign no other replica holds, locked until this transaction ends."""
-    query = query.where(campaigns.c.campaign_id.notin_(skip)).order_by(campaigns.c.campaign_id).limit(1)
-    found: UUID | None = (await session.execute(query.with_for_update(skip_locked=True))).scalar_one_or_none()
-    return found
 
 
 @dataclass
@@ -71,16 +61,12 @@ class CampaignScheduler:
     batch_size: int = BATCH_SIZE
 
     async def run(self) -> None:
-        """A round every `every_seconds` until cancelled; a failed round is logged and the next
-        one goes on."""
-        while True:
-            try:
-                result = await self.run_round(now())
-            except Exception as exc:
-                log.warning("schedule round failed: %s", type(exc).__name__, exc_info=True)
-                result = RoundResult()
-            if not result.full:
-                await asyncio.sleep(self.every_seconds)
+        """A round every `every_seconds` until cancelled."""
+
+        async def round_() -> bool:
+            return (await self.run_round(now())).full
+
+        await every(self.every_seconds, round_, log, "schedule")
 
     async def run_round(self, at: datetime) -> RoundResult:
         """One round as of `at`: launches first, so a campaign the service was down through
@@ -95,27 +81,22 @@ class CampaignScheduler:
     async def _each(
         self, pick: sa.Select[Any], due: Due, act: Act, today: date, at: datetime
     ) -> tuple[int, bool]:
-        """Up to `batch_size` campaigns, each in its own unit of work. One that fails is logged
-        (its id only) and left for the next round."""
-        done, skip = 0, list[UUID]()
-        for _ in range(self.batch_size):
-            campaign_id = None
-            try:
-                async with self.unit_of_work() as uow:
-                    campaign_id = await _pick(uow.session, pick, skip)
-                    if campaign_id is None:
-                        return done, False
-                    store = CampaignStore(uow.session)
-                    campaign = await store.get(campaign_id, for_update=True)
-                    if campaign is not None and due(campaign, today):
-                        await act(uow, store, campaign, today, at)
-                        await uow.commit()
-                        done += 1
-                    else:  # the locked row no longer qualifies: not again this round
-                        skip.append(campaign_id)
-            except Exception as exc:
-                if campaign_id is None:
-                    raise
-                log.warning("schedule of campaign %s failed: %s", campaign_id, type(exc).__name__)
-                skip.append(campaign_id)
-        return done, done == self.batch_size
+        async def picked(uow: UnitOfWork, skip: list[UUID]) -> UUID | None:
+            """The first due campaign no other replica holds, locked until this unit of work ends."""
+            query = (
+                pick.where(campaigns.c.campaign_id.notin_(skip)).order_by(campaigns.c.campaign_id).limit(1)
+            )
+            found: UUID | None = (
+                await uow.session.execute(query.with_for_update(skip_locked=True))
+            ).scalar_one_or_none()
+            return found
+
+        async def handle(uow: UnitOfWork, campaign_id: UUID) -> bool:
+            store = CampaignStore(uow.session)
+            campaign = await store.get(campaign_id, for_update=True)
+            if campaign is None or not due(campaign, today):
+                return False
+            await act(uow, store, campaign, today, at)
+            return True
+
+        return await each_due(self.unit_of_work, picked, handle, self.batch_size, log, "schedule of campaign")
