@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from unionfed_devstack.broker import ensure_topics
 from unionfed_devstack.feeds import HardshipFeed, MembershipFeed
-from unionfed_devstack.testing import EventReader, bearer, skip_other_districts, wait_for
+from unionfed_devstack.testing import EventReader, OfficerTokens, skip_other_districts, wait_for
 from unionfed_events import topics
 from unionfed_events.topics import TopicSpec
 
@@ -28,7 +28,7 @@ def new_district(prefix: str = "c") -> str:
 
 
 @dataclass
-class Campaigns:
+class Campaigns(OfficerTokens):
     app: FastAPI
     client: httpx.AsyncClient
     settings: CampaignsSettings
@@ -42,22 +42,6 @@ class Campaigns:
         """The service's engine (for tests that check the database's last-word constraints)."""
         engine: AsyncEngine = self.app.state.runtime.engine
         return engine
-
-    def token(
-        self, role: str, district: str | None = None, branch: str | None = None, *, subject: str = "officer-1"
-    ) -> dict[str, str]:
-        """Authorization header of a development token for this service."""
-        return bearer(self.settings, role, district, branch, subject=subject)
-
-    @property
-    def admin(self) -> dict[str, str]:
-        return self.token("federation_admin", subject="fed-admin")
-
-    def district_officer(self, district: str) -> dict[str, str]:
-        return self.token("district_officer", district=district, subject=f"do-{district}")
-
-    def branch_officer(self, district: str, branch: str) -> dict[str, str]:
-        return self.token("branch_officer", district=district, branch=branch, subject=f"bo-{branch}")
 
     async def member(self, district: str, branch_id: str, **kw: Any) -> uuid.UUID:
         """A member who joined through membership's event, once the view has them."""

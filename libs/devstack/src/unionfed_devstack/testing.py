@@ -130,6 +130,29 @@ def bearer(
     return {"Authorization": f"Bearer {jwt}"}
 
 
+class OfficerTokens:
+    """Tokens of a service's test kit (a dataclass with `settings`): `svc.admin`,
+    `svc.district_officer(d)`, `svc.branch_officer(d, b)`, each subject named after its unit."""
+
+    settings: ServiceSettings
+
+    def token(
+        self, role: str, district: str | None = None, branch: str | None = None, *, subject: str = "officer-1"
+    ) -> dict[str, str]:
+        """Authorization header of a development token for this service."""
+        return bearer(self.settings, role, district, branch, subject=subject)
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.token("federation_admin", subject="fed-admin")
+
+    def district_officer(self, district: str) -> dict[str, str]:
+        return self.token("district_officer", district=district, subject=f"do-{district}")
+
+    def branch_officer(self, district: str, branch: str) -> dict[str, str]:
+        return self.token("branch_officer", district=district, branch=branch, subject=f"bo-{branch}")
+
+
 async def skip_other_districts(
     bootstrap: str, consumers: Iterable[EventConsumer], districts: list[str]
 ) -> None:
