@@ -1,20 +1,11 @@
-"""Domain errors. Each names the input field it concerns and, when a business rule refused the
-command, the rule (`rule`), so a caseworker sees which condition failed."""
+"""The assistance service's domain errors, on the chassis' base (`unionfed_chassis.domain_errors`):
+each names the field and, for a business rule, the rule, so a caseworker sees which condition failed."""
 
 from __future__ import annotations
 
+from unionfed_chassis.domain_errors import DomainError, NotFound
 
-class DomainError(Exception):
-    field: str | None = None
-    rule: str | None = None
-
-    def __init__(self, reason: str, *, field: str | None = None, rule: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        if field is not None:
-            self.field = field
-        if rule is not None:
-            self.rule = rule
+__all__ = ["DomainError", "FundShortage", "InvalidTransition", "NotEligible", "NotFound"]
 
 
 class NotEligible(DomainError):
@@ -43,10 +34,3 @@ class FundShortage(DomainError):
             f"fund {fund} has {format_yuan(available_cents)} yuan available, {format_yuan(required_cents)} "
             f"required: short by {format_yuan(self.shortage_cents)} yuan"
         )
-
-
-class NotFound(DomainError):
-    """The case, member, fund or batch a command names does not exist (HTTP 404)."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(f"{what} not found")
