@@ -10,7 +10,8 @@ re-run only finishes what a previous run left half done: nothing twice.
 Inside them (`seed_life`): enrolments, a withdrawal and deliveries of the relief drives (the
 Winter-Warmth drive's before its close, so its results count them), the survey's questions
 (before its launch) and a few dozen answers, five proposals (one adopted with an award, one
-rejected), and a standing Worker Pioneer team per district.
+rejected), and a standing Worker Pioneer team per district; that activity goes in one unit of
+work per campaign and kind (one transaction), so the seed stays fast.
 
 The Golden-Autumn drive targets members on the hardship registry (assistance's events); its
 launch opens assistance's education-aid window.

@@ -160,14 +160,14 @@ class CampaignLife:
         """A share of the audience enrols (past the capacity by three, when the audience is
         larger than it: they wait); then the first of them withdraws, moving the head of the
         waiting list up, in the running Summer-Cooling drive."""
-        audience = await self._audience(cid)
+        audience, active = await self._audience(cid)
         capacity = await self._scalar(sa.select(campaigns.c.capacity).where(campaigns.c.campaign_id == cid))
         wanted = min(len(audience), max(2, len(audience) // 8))
         if capacity is not None and len(audience) > capacity:
             wanted = capacity + 3
         chosen = self._rng(owner, slot, "enrol").sample(audience, wanted)
         status = await self._participants(cid)
-        todo = [m for m in chosen if m not in status]
+        todo = [m for m in chosen if m in active and m not in status]
         tally = self.tally(owner).added
 
         async def enrol_all(uow: UnitOfWork) -> None:
@@ -178,11 +178,9 @@ class CampaignLife:
 
         if todo:
             await self.run(owner, enrol_all)
-        if (
-            slot == "summer-cooling"
-            and chosen
-            and (await self._participants(cid)).get(chosen[0]) != "withdrawn"
-        ):
+        if slot != "summer-cooling" or not chosen:
+            return
+        if (await self._participants(cid)).get(chosen[0]) in ("enrolled", "waitlisted"):
             leaving = part.WithdrawParticipant(cid, chosen[0])
             await self.run(owner, lambda uow: participation_handlers.withdraw(uow, leaving, federation_wide))
             tally["withdrawn"] += 1
@@ -223,7 +221,7 @@ class CampaignLife:
         before the seed set them has none, and takes no answers)."""
         if not await self._has_questions(cid):
             return
-        audience = await self._audience(cid)
+        audience, active = await self._audience(cid)
         rng = self._rng(owner, "survey", "answer")
         chosen = rng.sample(audience, min(len(audience), 36))
         answers = {m: self._answers(rng) for m in chosen}  # drawn for all: the same on a re-run
@@ -232,7 +230,7 @@ class CampaignLife:
                 sa.select(survey_responses.c.member_id).where(survey_responses.c.campaign_id == cid)
             )
         )
-        todo = [m for m in chosen if m not in done]
+        todo = [m for m in chosen if m in active and m not in done]
 
         async def answer_all(uow: UnitOfWork) -> None:
             for member_id in todo:
@@ -257,11 +255,11 @@ class CampaignLife:
 
     async def _propose(self, owner: str, cid: uuid.UUID) -> None:
         """Five proposals from members of the audience; one adopted with an award, one rejected."""
-        audience = await self._audience(cid)
-        if not audience:
+        _, active = await self._audience(cid)
+        if not active:
             return
         rng = self._rng(owner, "proposals", "submit")
-        authors = [rng.choice(audience) for _ in PROPOSALS]
+        authors = [rng.choice(sorted(active)) for _ in PROPOSALS]
         p = proposals.c
         rows = await self._rows(sa.select(p.title, p.proposal_id, p.status).where(p.campaign_id == cid))
         known = {r.title: (r.proposal_id, r.status) for r in rows}
@@ -320,16 +318,18 @@ class CampaignLife:
 
     # Reads -------------------------------------------------------------------------------
 
-    async def _audience(self, cid: uuid.UUID) -> list[uuid.UUID]:
-        """The launch's audience still active, in id order (the snapshot is fixed: so are the draws)."""
+    async def _audience(self, cid: uuid.UUID) -> tuple[list[uuid.UUID], set[uuid.UUID]]:
+        """The launch's audience in id order (fixed at launch: so are the draws from it), and
+        those of it still active (only they may act; a re-run after some left skips them)."""
         a, m = audience_members.c, members.c
         query = (
-            sa.select(a.member_id)
-            .join(members, m.member_id == a.member_id)
-            .where(a.campaign_id == cid, m.status == "active")
+            sa.select(a.member_id, m.status == "active")
+            .outerjoin(members, m.member_id == a.member_id)
+            .where(a.campaign_id == cid)
             .order_by(a.member_id)
         )
-        return list(await self._column(query))
+        rows = await self._rows(query)
+        return [r[0] for r in rows], {r[0] for r in rows if r[1]}
 
     async def _branches(self, district: str) -> list[tuple[str, str]]:
         b = branches.c
