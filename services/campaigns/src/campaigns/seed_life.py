@@ -117,7 +117,8 @@ class Tally:
 
 
 class CampaignLife:
-    """The activity of one district's demo campaigns, each step run as its organiser by `run`."""
+    """The activity inside every district's demo campaigns, each step run as its organiser by `run`;
+    `tally(district)` says what a run added."""
 
     def __init__(
         self,
