@@ -7,6 +7,12 @@ federation one of its own; each step is a command in its own unit of work, so th
 through the outbox like any organiser's. Ids derive from `SEED_RANDOM` and the district, and a
 re-run only finishes what a previous run left half done: nothing twice.
 
+Inside them (`seed_life`): enrolments, a withdrawal and deliveries of the relief drives (the
+Winter-Warmth drive's before its close, so its results count them), the survey's questions
+(before its launch) and a few dozen answers, five proposals (one adopted with an award, one
+rejected), and a standing Worker Pioneer team per district; that activity goes in one unit of
+work per campaign and kind (one transaction), so the seed stays fast.
+
 The Golden-Autumn drive targets members on the hardship registry (assistance's events); its
 launch opens assistance's education-aid window.
 """
@@ -37,6 +43,7 @@ from campaigns.adapters.campaign_store import CampaignStore
 from campaigns.adapters.orm import hardship_view, members
 from campaigns.domain.campaign import CampaignStatus
 from campaigns.handlers import campaigns as handlers
+from campaigns.seed_life import CampaignLife
 from campaigns.settings import MIGRATIONS, CampaignsSettings
 
 Emit = Callable[[str], None]
@@ -210,7 +217,7 @@ class CampaignSeeder:
         self.sessions = sessions
         self.settings = settings
 
-    async def _run(self, owner: str | None, command: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    async def run(self, owner: str | None, command: Callable[[UnitOfWork], Awaitable[T]]) -> T:
         role = "district_officer" if owner else "federation_admin"
         async with self.sessions() as session:
             uow = UnitOfWork(session, source=self.settings.ce_source, domain="campaigns")
@@ -224,8 +231,11 @@ class CampaignSeeder:
             campaign = await CampaignStore(session).get(cid)
         return campaign.status if campaign else None
 
-    async def seed(self, recipe: Recipe, owner: str | None, today: date) -> CampaignStatus | None:
-        """Bring the campaign to its recipe's last state; returns the state it had before (None: new)."""
+    async def seed(
+        self, recipe: Recipe, owner: str | None, today: date, life: CampaignLife
+    ) -> CampaignStatus | None:
+        """Bring the campaign to its recipe's last state, with its activity while it runs (before
+        a close, which counts it); returns the state it had before (None: new)."""
         cid = campaign_id(self.settings.seed_random, owner, recipe.slot)
         before = await self.status(cid)
         if before is None:
@@ -240,11 +250,19 @@ class CampaignSeeder:
                 capacity=recipe.capacity,
                 campaign_id=cid,
             )
-            await self._run(owner, lambda uow: handlers.create_campaign(uow, create, federation_wide))
+            await self.run(owner, lambda uow: handlers.create_campaign(uow, create, federation_wide))
         path = (S.DRAFT, *recipe.path)
         done = path.index(before) if before in path else 0
+        current = path[done]
         for target in path[done + 1 :]:
-            await self._run(owner, partial(self._step, cid=cid, target=target, today=today, recipe=recipe))
+            if target is S.LAUNCHED:
+                await life.before_launch(recipe.slot, owner, cid)
+            if current is S.LAUNCHED:
+                await life.while_launched(recipe.slot, owner, cid)
+            await self.run(owner, partial(self._step, cid=cid, target=target, today=today, recipe=recipe))
+            current = target
+        if current is S.LAUNCHED:  # still running: a re-run finds what is missing, adds nothing else
+            await life.while_launched(recipe.slot, owner, cid)
         return before
 
     async def _step(
@@ -294,11 +312,13 @@ async def seed(settings: CampaignsSettings, expected_members: int, emit: Emit = 
             (d, r) for d in await _districts(sessions) for r in DISTRICT_RECIPES
         ]
         plan += [(None, r) for r in FEDERATION_RECIPES]
+        life = CampaignLife(sessions, seeder.run, settings.seed_random, today)
         for owner, recipe in plan:
-            before = await seeder.seed(recipe, owner, today)
+            before = await seeder.seed(recipe, owner, today, life)
             counts["created" if before is None else "existing"] += 1
-        # Enrolments, deliveries, proposals, survey answers and honours of the launched and
-        # closed demo campaigns go here, through their own handlers (campaign_id(...) finds them).
+        for district in sorted({owner for owner, _ in plan if owner is not None}):
+            await life.honour_team(district)
+            emit(life.tally(district).line(district))
         emit(
             f"campaigns: {counts['created']} demo campaigns created, {counts['existing']} already there, "
             f"for {counts['members']} members; a re-run adds nothing"
