@@ -54,9 +54,12 @@ async def _branches_of(
     if not branch_ids:
         raise DomainError("a branch system serves at least one branch", field="branch_ids")
     repo = Repository(uow.session)
-    for branch_id in branch_ids:
+    for position, branch_id in enumerate(branch_ids):
         branch = await repo.get_branch(branch_id, lock="share")
         if branch is None or branch.district != district:
-            raise DomainError(f"no branch {branch_id} in district {district}", field="branch_ids")
+            # The position, not the value: a mistyped id may be a phone or ID number.
+            raise DomainError(
+                f"branch_ids[{position}] is not a branch of district {district}", field="branch_ids"
+            )
         scope(branch.district, branch.branch_id)
     return frozenset(branch_ids)

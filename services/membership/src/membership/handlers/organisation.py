@@ -70,14 +70,12 @@ async def _valid_branch_name(repo: Repository, cmd: cmds.EstablishBranch) -> str
     if await repo.get_district(cmd.district) is None:
         raise DomainError(f"no district {cmd.district}", field="district")
     if cmd.industry not in INDUSTRIES:
-        raise DomainError(
-            f"unknown industry {cmd.industry!r}; one of {', '.join(INDUSTRIES)}", field="industry"
-        )
+        raise DomainError(f"unknown industry; one of {', '.join(INDUSTRIES)}", field="industry")
     name = " ".join(cmd.name.split())
     if not 2 <= len(name) <= 100 or not name.endswith("工会"):
         raise DomainError("must be 2-100 characters and end with 工会", field="name")
     if await repo.branch_name_taken(name):
-        raise DomainError(f"a branch named {name} already exists", field="name")
+        raise DomainError("a branch of that name already exists", field="name")
     return name
 
 
