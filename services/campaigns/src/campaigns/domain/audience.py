@@ -38,10 +38,10 @@ def within_district(rule: AudienceRule, district: str | None) -> AudienceRule:
     check_rule(rule)
     if district is None:
         return rule
-    others = sorted(set(rule.districts) - {district})
+    others = _positions(rule.districts, lambda d: d != district, "districts")
     if others:
         raise DomainError(
-            f"a campaign of {district} targets members of {district} only, not {', '.join(others)}",
+            f"a district's campaign targets its own members only: {others}",
             field="audience.districts",
             rule="audience_in_owner_district",
         )
@@ -50,10 +50,12 @@ def within_district(rule: AudienceRule, district: str | None) -> AudienceRule:
 
 def check_districts(rule: AudienceRule, known: set[str]) -> None:
     """Every district the rule names is one the member view knows (a typo would match nobody)."""
-    unknown = sorted(set(rule.districts) - known)
+    unknown = _positions(rule.districts, lambda d: d not in known, "districts")
     if unknown:
         raise DomainError(
-            f"unknown districts: {', '.join(unknown)}", field="audience.districts", rule="district_known"
+            f"not known districts: {unknown}",
+            field="audience.districts",
+            rule="district_known",
         )
 
 
@@ -81,6 +83,7 @@ def check_branches(rule: AudienceRule, district_of_branch: dict[str, str], owner
             )
 
 
-def _positions(values: list[str], wrong: Callable[[str], bool]) -> str:
-    """`branch_ids[0], branch_ids[3]`: where the wrong values are in the request."""
-    return ", ".join(f"branch_ids[{i}]" for i, v in enumerate(values) if wrong(v))
+def _positions(values: list[str], wrong: Callable[[str], bool], name: str = "branch_ids") -> str:
+    """`branch_ids[0], branch_ids[3]`: where the wrong values are in the request (not the values:
+    a mistyped one may be personal data)."""
+    return ", ".join(f"{name}[{i}]" for i, v in enumerate(values) if wrong(v))

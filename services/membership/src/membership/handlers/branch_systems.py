@@ -25,12 +25,12 @@ async def register_branch_system(
     if not cmd.name.strip():
         raise DomainError("is required", field="name")
     if await Repository(uow.session).get_district(cmd.district) is None:
-        raise DomainError(f"no district {cmd.district}", field="district")
+        raise DomainError("no such district", field="district")
     scope(cmd.district, None)
     branch_ids = await _branches_of(uow, cmd.district, cmd.branch_ids, scope)
     system = BranchSystem(cmd.system_id, cmd.district, cmd.name.strip(), branch_ids)
     if not await BranchSystems(uow.session).add(system):
-        raise DomainError(f"branch system {cmd.system_id} already exists", field="system_id")
+        raise DomainError("a branch system with that id already exists", field="system_id")
     return system
 
 
@@ -58,8 +58,6 @@ async def _branches_of(
         branch = await repo.get_branch(branch_id, lock="share")
         if branch is None or branch.district != district:
             # The position, not the value: a mistyped id may be a phone or ID number.
-            raise DomainError(
-                f"branch_ids[{position}] is not a branch of district {district}", field="branch_ids"
-            )
+            raise DomainError(f"branch_ids[{position}] is not a branch of the district", field="branch_ids")
         scope(branch.district, branch.branch_id)
     return frozenset(branch_ids)

@@ -27,7 +27,7 @@ async def create_district(uow: UnitOfWork, cmd: cmds.CreateDistrict, scope: Scop
         raise DomainError("is required", field="name")
     district = District(cmd.code, cmd.name.strip())
     if not await Repository(uow.session).add_district(district):
-        raise DomainError(f"district {cmd.code} already exists", field="code")
+        raise DomainError("a district with that code already exists", field="code")
     return district
 
 
@@ -68,7 +68,7 @@ async def establish_branch(uow: UnitOfWork, cmd: cmds.EstablishBranch, scope: Sc
 async def _valid_branch_name(repo: Repository, cmd: cmds.EstablishBranch) -> str:
     """The normalised name, once the district, industry and name itself pass."""
     if await repo.get_district(cmd.district) is None:
-        raise DomainError(f"no district {cmd.district}", field="district")
+        raise DomainError("no such district", field="district")
     if cmd.industry not in INDUSTRIES:
         raise DomainError(f"unknown industry; one of {', '.join(INDUSTRIES)}", field="industry")
     name = " ".join(cmd.name.split())
