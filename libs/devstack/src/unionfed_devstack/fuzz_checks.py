@@ -99,7 +99,7 @@ def guarded_operations_answer_401(ctx: Any, response: Any, case: schemathesis.Ca
     """Without a token, an operation behind the access table (it declares a bearer scheme in the
     document) answers 401 before it looks at the input: nothing is read, nothing changes."""
     # The headers the request went out with: a token given to `call(headers=...)` is not in the case.
-    sent = getattr(getattr(response, "request", None), "headers", None) or case.headers or {}
+    sent: Any = getattr(getattr(response, "request", None), "headers", None) or case.headers or {}
     if "authorization" in {k.lower() for k in sent}:
         return None
     if not case.operation.definition.raw.get("security"):
