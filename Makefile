@@ -30,12 +30,12 @@ test: bootstrap
 # `make test` runs the same fuzz tests with a few derandomized examples per operation.
 FUZZ_EXAMPLES ?= 100
 fuzz: bootstrap
-	UNIONFED_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest services/membership/tests/fuzz services/assistance/tests/fuzz services/campaigns/tests/fuzz $(ARGS)
+	UNIONFED_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest services/membership/tests/fuzz services/assistance/tests/fuzz services/campaigns/tests/fuzz services/notifications/tests/fuzz $(ARGS)
 
 lint: bootstrap
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy libs/events/src libs/chassis/src libs/devstack/src services/membership/src services/assistance/src services/campaigns/src bench
+	$(UV) run mypy libs/events/src libs/chassis/src libs/devstack/src services/membership/src services/assistance/src services/campaigns/src services/notifications/src bench
 
 format: bootstrap
 	$(UV) run ruff check --fix .

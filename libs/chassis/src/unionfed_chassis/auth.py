@@ -37,6 +37,9 @@ class Role(StrEnum):
     DISTRICT_OFFICER = "district_officer"
     BRANCH_OFFICER = "branch_officer"
     OPERATOR = "operator"
+    # A member of the union, signed in to their own inbox and preferences (notifications): the
+    # token's subject is their member id, and they cover no unit at all.
+    MEMBER = "member"
 
 
 class AuthError(Exception):
@@ -65,7 +68,9 @@ class Principal:
             return True
         if self.role == Role.DISTRICT_OFFICER:
             return district is not None and district == self.district
-        return branch is not None and branch == self.branch
+        if self.role == Role.BRANCH_OFFICER:
+            return branch is not None and branch == self.branch
+        return False
 
     def check(self, district: str | None, branch: str | None = None) -> None:
         """Raise ScopeError unless this principal may act on the given unit."""

@@ -264,6 +264,9 @@ class EventConsumer:
         skipped: list[tuple[Any, str]] = []
         readers = self.readers
         for record in records:
+            if record.value is None:  # a tombstone of a compacted topic: no event to apply
+                skipped.append((record, "tombstone"))
+                continue
             try:
                 # The type first: a record of a type this consumer does not handle (another
                 # version, another consumer's type, one we never heard of) is skipped without

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ class UnitOfWork:
     source: str
     domain: str
     staged: list[OutgoingEvent] = field(default_factory=list)
+    tombstones: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def actor(self) -> context.Actor:
@@ -87,6 +89,11 @@ class UnitOfWork:
         """Stage an event for a specific topic (e.g. a reply on a district's replies topic)."""
         return self._stage([topic], event, district, branch, None, caused_by)
 
+    def tombstone(self, topic: str, key: str) -> None:
+        """Stage a tombstone (null value) for `key` on a compacted topic, after the event that
+        says why: compaction then drops every earlier record of the key."""
+        self.tombstones.append((topic, key))
+
     def _stage(
         self,
         targets: Sequence[str],
@@ -111,9 +118,11 @@ class UnitOfWork:
         return envelope
 
     async def flush_events(self) -> None:
-        if not self.staged:
+        if not self.staged and not self.tombstones:
             return
         rows = [outbox_row(o.envelope, t) for o in self.staged for t in o.topics]
+        rows += [tombstone_row(topic, key) for topic, key in self.tombstones]
+        self.tombstones.clear()
         await self.session.execute(sa.insert(outbox), rows)
         for ce_type, count in Counter(o.envelope.type for o in self.staged).items():
             EVENTS_STAGED.labels(type=ce_type).inc(count)
@@ -134,6 +143,7 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         self.staged.clear()
+        self.tombstones.clear()
         await self.session.rollback()
 
 
@@ -169,6 +179,18 @@ def outbox_row(envelope: Envelope, topic: str) -> dict[str, Any]:
         "header_names": [name for name, _ in headers],
         "header_values": [value for _, value in headers],
         "payload": envelope.data,
+    }
+
+
+def tombstone_row(topic: str, key: str) -> dict[str, Any]:
+    """An outbox row the relay sends with a null value (its payload is empty)."""
+    return {
+        "event_id": uuid.uuid4(),
+        "topic": topic,
+        "key": key.encode(),
+        "header_names": [],
+        "header_values": [],
+        "payload": b"",
     }
 
 

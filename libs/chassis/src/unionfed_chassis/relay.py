@@ -269,7 +269,9 @@ class OutboxRelay:
         batch has no room left, or why the record can never be sent."""
         names, values = row["header_names"], row["header_values"]
         headers = list(zip(names, values, strict=True))
-        key, value = row["key"], row["payload"]
+        # An empty payload is a tombstone (`UnitOfWork.tombstone`): Kafka's null value, which
+        # compaction reads as "forget this key"; the column stays NOT NULL in every database.
+        key, value = row["key"], row["payload"] or None
         if (
             record_size_bound(key, value, names, values) > self._max_record_bytes
             and (size := DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, headers))
@@ -385,14 +387,14 @@ class OutboxRelay:
         self._wake.set()
 
 
-def record_size_bound(key: bytes | None, value: bytes, names: list[str], values: list[bytes]) -> int:
+def record_size_bound(key: bytes | None, value: bytes | None, names: list[str], values: list[bytes]) -> int:
     """At least the record's size as aiokafka estimates it (batch header, varints at their
     widest, 4 bytes a character of a header name): the exact estimate costs ~2 µs a row and is
     needed only above the limit."""
     return (
         100
         + len(key or b"")
-        + len(value)
+        + len(value or b"")
         + 10 * len(names)
         + 4 * sum(map(len, names))
         + sum(map(len, values))

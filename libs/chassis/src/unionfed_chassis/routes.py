@@ -63,6 +63,8 @@ def scoped(
         raise ScopeError(f"{principal.role} of {principal.district} cannot see district {district}")
     if principal.role == Role.DISTRICT_OFFICER:
         return principal.district, branch_id
+    if principal.role != Role.BRANCH_OFFICER:  # a member covers no unit: no list of units
+        raise ScopeError(f"a {principal.role} lists no unit's records")
     if branch_id is not None and branch_id != principal.branch:
         raise ScopeError(f"branch officer of {principal.branch} cannot see branch {branch_id}")
     return district, principal.branch

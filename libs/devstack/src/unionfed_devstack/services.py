@@ -51,6 +51,19 @@ SERVICES: list[ServiceSpec] = [
         "campaigns.seed",
         consumer_groups=("campaigns-members", "campaigns-hardship"),
     ),
+    ServiceSpec(
+        "notifications",
+        "notifications.main:app",
+        _port("notifications", 8104),
+        "notifications",
+        None,
+        consumer_groups=(
+            "notifications-members",
+            "notifications-contacts",
+            "notifications-events",
+            "notifications-audience",
+        ),
+    ),
 ]
 
 

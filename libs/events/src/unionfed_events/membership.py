@@ -270,6 +270,69 @@ class MemberRegistrationAnswered(Event):
         return self.request_id
 
 
+class MemberContactPoints(Event):
+    """Where a member can be reached, for the notifications service only: published on the private,
+    compacted topic `topics.CONTACT_POINTS` (key: member id), never on a district topic. The phone and
+    e-mail travel sealed to the notifications service's public key (`contact_points.seal`): the broker,
+    its operators and any other reader see ciphertext. The latest record per member is the truth; a
+    tombstone (null value) follows `MemberContactPointsWithdrawn`."""
+
+    domain: ClassVar[str] = DOMAIN
+    event_name: ClassVar[str] = "MemberContactPoints"
+
+    member_id: UUID = Field(description="Id of the member.")
+    branch_id: BranchId = Field(description="Branch the member belongs to.")
+    district: DistrictCode = Field(description="Code of the branch's district union.")
+    sealed: str = Field(
+        min_length=1,
+        description='Base64 of a sealed box (X25519, libsodium) holding `{"phone": ..., "email": ...}`.',
+    )
+    key_id: str = Field(
+        min_length=1, description="Which of the notifications service's keys it was sealed to."
+    )
+    has_phone: bool = Field(description="Whether a phone number is inside.")
+    has_email: bool = Field(description="Whether an e-mail address is inside.")
+
+    def subject(self) -> str:
+        return str(self.member_id)
+
+
+class ContactWithdrawalReason(StrEnum):
+    LEFT = "left"
+    ERASED = "erased"
+
+
+class MemberContactPointsWithdrawn(Event):
+    """The member may no longer be contacted (left, or erased): drop every copy of their contact
+    points. Published on `topics.CONTACT_POINTS`, followed by a tombstone of the same key."""
+
+    domain: ClassVar[str] = DOMAIN
+    event_name: ClassVar[str] = "MemberContactPointsWithdrawn"
+
+    member_id: UUID = Field(description="Id of the member.")
+    reason: ContactWithdrawalReason = Field(description="Why the contact points were withdrawn.")
+
+    def subject(self) -> str:
+        return str(self.member_id)
+
+
+class MemberErased(Event):
+    """A member's personal data was erased on request (PIPL): membership destroyed it, and every
+    service removes its copies (names, card numbers, contact points, message contents) while keeping
+    the anonymous facts that statistics count (district, branch, status, dates)."""
+
+    domain: ClassVar[str] = DOMAIN
+    event_name: ClassVar[str] = "MemberErased"
+
+    member_id: UUID = Field(description="Id of the member (a random id, kept so counts stay right).")
+    branch_id: BranchId = Field(description="Branch the member belonged to.")
+    district: DistrictCode = Field(description="Code of the branch's district union.")
+    erased_on: date = Field(description="Date of the erasure.")
+
+    def subject(self) -> str:
+        return str(self.member_id)
+
+
 PERSONAL_DATA_EVENTS: frozenset[type[Event]] = frozenset({MemberRegistrationRequested})
 """Payloads carrying unmasked personal data: inbound commands only; never log, store or republish them."""
 
@@ -284,4 +347,7 @@ EVENTS: list[type[Event]] = [
     MemberApplicationRejected,
     MemberRegistrationRequested,
     MemberRegistrationAnswered,
+    MemberContactPoints,
+    MemberContactPointsWithdrawn,
+    MemberErased,
 ]

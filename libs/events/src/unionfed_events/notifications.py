@@ -36,6 +36,9 @@ class NotificationDelivered(Event):
     caused_by: UUID = Field(description="Id (`ce_id`) of the event that caused the notification.")
     delivered_at: datetime = Field(description="When the channel accepted the notification.")
     attempts: int = Field(ge=1, description="Delivery attempts it took.")
+    provider: str | None = Field(
+        default=None, description="Which provider of the channel delivered it (e-mail, SMS failover)."
+    )
 
     def subject(self) -> str:
         return str(self.notification_id)
@@ -55,9 +58,29 @@ class NotificationFailed(Event):
     reason: str = Field(description="Why the last attempt failed (no personal data).")
     attempts: int = Field(ge=1, description="Delivery attempts made so far.")
     dead_lettered: bool = Field(description="True if no further attempt will be made.")
+    provider: str | None = Field(default=None, description="Provider of the last attempt, if any.")
 
     def subject(self) -> str:
         return str(self.notification_id)
 
 
-EVENTS: list[type[Event]] = [NotificationDelivered, NotificationFailed]
+class AudienceNotified(Event):
+    """One chunk of a campaign's audience (an `AudienceTargeted` event) was notified on one channel:
+    one summary instead of one `NotificationDelivered` per member of a 100,000-member fan-out."""
+
+    domain: ClassVar[str] = DOMAIN
+    event_name: ClassVar[str] = "AudienceNotified"
+
+    campaign_id: UUID = Field(description="Id of the campaign.")
+    district: str = Field(description="District of the chunk's members.")
+    chunk: int = Field(ge=1, description="Number of the `AudienceTargeted` chunk in its district.")
+    channel: Channel = Field(description="Channel of the notifications.")
+    notified: int = Field(ge=0, description="Members of the chunk notified on this channel.")
+    skipped: int = Field(ge=0, description="Members skipped: opted out, unreachable or erased.")
+    caused_by: UUID = Field(description="Id (`ce_id`) of the `AudienceTargeted` event.")
+
+    def subject(self) -> str:
+        return str(self.campaign_id)
+
+
+EVENTS: list[type[Event]] = [NotificationDelivered, NotificationFailed, AudienceNotified]

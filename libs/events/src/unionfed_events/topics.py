@@ -8,6 +8,8 @@ Layout (reasons in docs/architecture.md):
   unionfed.dlq.<consumer-group>            dead letters of one consumer group
   unionfed.retry.<consumer-group>          dead letters replayed to that group alone
   unionfed.dlq-replays                     which dead letters were replayed, by whom, when (compacted)
+  unionfed.private.membership.contact-points   members' sealed contact points, for notifications only
+                                           (compacted, key = member id; outside every district prefix)
 
 Everything a district owns starts with `unionfed.d.<district>.`, and everything one branch system
 may read or write with `unionfed.d.<district>.sys.<system>.`: one Kafka prefixed ACL each grants
@@ -54,6 +56,12 @@ def retry(group: str) -> str:
     """The topic `unionfed dlq replay` republishes a group's dead letters to; only that group reads it."""
     return f"{PREFIX}.retry.{group}"
 
+
+CONTACT_POINTS = f"{PREFIX}.private.membership.contact-points"
+"""Members' contact points sealed to the notifications service's key (`MemberContactPoints`), keyed
+by member id and compacted: the latest record per member is the truth, a tombstone removes them.
+Not under any district prefix, so no branch system's ACL reaches it; only membership writes and
+only notifications reads it."""
 
 DLQ_REPLAYS = f"{PREFIX}.dlq-replays"
 """Replay records, keyed by group and dead letter (`unionfed_devstack.dead_letters`); compacted."""
@@ -104,6 +112,7 @@ def platform_topics(districts: list[str], consumer_groups: list[str] = ()) -> li
     for district in districts:
         for domain in DOMAINS:
             specs.append(TopicSpec(district_events(domain, district)))
+    specs.append(_CONTACT_POINTS_SPEC)
     specs.extend(_dead_letter_spec(dead_letter(g)) for g in consumer_groups)
     specs.extend(replay_topics(consumer_groups))
     return specs
@@ -122,6 +131,11 @@ def replay_topics(consumer_groups: list[str]) -> list[TopicSpec]:
 
 
 _DLQ_REPLAYS_SPEC = TopicSpec(DLQ_REPLAYS, partitions=1, configs=(("cleanup.policy", "compact"),))
+# Compacted, and a tombstone is kept one day (delete.retention.ms) so a reader that is behind
+# still sees the removal; then the broker forgets the member altogether.
+_CONTACT_POINTS_SPEC = TopicSpec(
+    CONTACT_POINTS, configs=(("cleanup.policy", "compact"), ("delete.retention.ms", str(24 * 3600 * 1000)))
+)
 
 
 def spec_for(name: str) -> TopicSpec | None:
@@ -129,6 +143,8 @@ def spec_for(name: str) -> TopicSpec | None:
     a name the registry does not describe (the outbox relay creates only what this returns)."""
     if name == DLQ_REPLAYS:
         return _DLQ_REPLAYS_SPEC
+    if name == CONTACT_POINTS:
+        return _CONTACT_POINTS_SPEC
     parts = name.split(".")
     if not _KAFKA_TOPIC_NAME.match(name) or len(parts) < 3 or parts[0] != PREFIX or not all(parts):
         return None
