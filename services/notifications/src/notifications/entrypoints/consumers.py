@@ -1,13 +1,45 @@
 """Kafka consumers, each its own group so one never waits for another: the member view; the
-sealed contact points; the events that notify one member or officer; campaign audiences (fan-out)."""
+sealed contact points; the events that notify one member or officer (and branch systems'
+webhooks); campaign audiences (fan-out)."""
 
 from __future__ import annotations
 
 from unionfed_chassis.consumer import EventConsumer
 from unionfed_chassis.member_view import member_view_consumer as view_consumer
+from unionfed_events import Event, topics
+from unionfed_events import assistance as aev
+from unionfed_events import campaigns as cev
+from unionfed_events import membership as mev
 
 from notifications.adapters.orm import member_view
+from notifications.handlers.events import on_events
+
+READ_DOMAINS = ("membership", "assistance", "campaigns")
+
+# Events of other services that reach people or branch systems. Not: inbound registration
+# requests (full ID numbers) and answers (a branch system's own replies topic), contact points
+# (the contacts consumer's), audiences (the fan-out consumer's).
+NOT_PLANNED: frozenset[type[Event]] = frozenset(
+    {
+        *mev.PERSONAL_DATA_EVENTS,
+        mev.MemberRegistrationAnswered,
+        mev.MemberContactPoints,
+        mev.MemberContactPointsWithdrawn,
+        cev.AudienceTargeted,
+    }
+)
+PLANNED: list[type[Event]] = [e for e in (*mev.EVENTS, *aev.EVENTS, *cev.EVENTS) if e not in NOT_PLANNED]
 
 
 def member_view_consumer(group: str, source: str) -> EventConsumer:
     return view_consumer(group, source, "notifications", member_view, on_left=None)
+
+
+def events_consumer(group: str, source: str) -> EventConsumer:
+    return EventConsumer(
+        group,
+        dict.fromkeys(PLANNED, on_events),
+        pattern="|".join(f"(?:{topics.events_pattern(d)})" for d in READ_DOMAINS),
+        domain="notifications",
+        source=source,
+    )
