@@ -46,6 +46,25 @@ class NotificationsSettings(ServiceSettings):
     contact_previous_keys: dict[str, SecretStr] = Field(
         default_factory=dict, description="Older keys by id, kept while records sealed to them remain"
     )
+    webhook_allow_private: bool | None = Field(
+        None,
+        description=(
+            "Webhook URLs may resolve to loopback and private addresses (never link-local or cloud "
+            "metadata ones): true by default in development, refused outside it"
+        ),
+    )
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=60, description="Timeout of one webhook request")
+    webhook_secret_overlap_hours: float = Field(
+        24.0, ge=0, le=24 * 30, description="How long a rotated-out webhook secret still signs"
+    )
+
+    @model_validator(mode="after")
+    def _check_webhook_private(self) -> Self:
+        if self.webhook_allow_private is None:
+            self.webhook_allow_private = self.environment == "development"
+        elif self.webhook_allow_private and self.environment != "development":
+            raise ValueError("WEBHOOK_ALLOW_PRIVATE is for development only")
+        return self
 
     @model_validator(mode="after")
     def _check_contact_key(self) -> Self:
@@ -65,3 +84,8 @@ class NotificationsSettings(ServiceSettings):
         keys = {kid: k.get_secret_value() for kid, k in self.contact_previous_keys.items()}
         keys[self.contact_key_id] = current
         return contact_seal.ContactKeyring(keys)
+
+    def contact_public_key(self) -> str:
+        """Public half of the current contact key: what the service seals its own secrets to."""
+        key = self.contact_private_key
+        return contact_seal.public_key_of(key.get_secret_value() if key else contact_seal.dev_private_key())

@@ -4,11 +4,12 @@ is what the app includes."""
 
 from fastapi import APIRouter
 
-from notifications.entrypoints.http import members
+from notifications.entrypoints.http import members, webhooks
 from notifications.entrypoints.http._common import install_domain_errors
 
 ROUTERS: list[APIRouter] = [
     members.router,
+    webhooks.router,
 ]
 
 __all__ = ["ROUTERS", "install_domain_errors"]
