@@ -84,6 +84,7 @@ async def test_bad_input_is_a_422_naming_the_field_and_changes_nothing(notificat
             (hook(district, url="ftp://example.org/x"), "url"),
             (hook(district, url="https://user:pw@example.org/x"), "url"),
             (hook(district, url="http://169.254.169.254/latest/meta-data"), "url"),
+            (hook(district, url="http://example.org/\x00"), "url"),
             (hook(district, event_types=[JOINED, "org.unionfed.membership.Nope.v1"]), "event_types"),
             (hook(district, event_types=[mev.MemberContactPoints.ce_type()]), "event_types"),
             (hook(district, event_types=[]), "event_types"),

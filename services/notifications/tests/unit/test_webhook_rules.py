@@ -29,6 +29,9 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
         "http://[::ffff:169.254.169.254]/hook",
         "https://example.org/hook#part",
         "not a url",
+        "http://exa mple.org/hook",
+        "http://example.org/\x00hook",
+        "http://example.org/\ud800",
     ],
 )
 def test_refused_urls_name_the_url_field(url: str) -> None:

@@ -98,6 +98,8 @@ class WebhookSender:
                 status = response.status_code  # the body is never read: a receiver can't flood us
         except httpx.HTTPError as exc:
             return SendResult(False, PROVIDER, error=_network_error(exc, url), retryable=True)
+        except httpx.InvalidURL:
+            return SendResult(False, PROVIDER, error="the URL is not valid", retryable=False)
         outcome = verdict(status)
         if outcome.gone:
             async with self._sessions() as session, session.begin():
@@ -133,7 +135,7 @@ class WebhookSender:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError:
+        except (OSError, UnicodeError):
             raise Refused("the host name does not resolve", retryable=True) from None
         for *_, sockaddr in infos:
             address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])

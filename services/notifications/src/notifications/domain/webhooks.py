@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,10 @@ TEST_EVENT_TYPE = "unionfed.webhook.test"
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32  # the specification asks for 24 to 64
 MAX_URL_LENGTH = 2000
+
+# Spaces, C0/C1 controls and lone surrogates: never part of a URL, and NUL or a surrogate would
+# reach the database and fail there.
+_CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -32,6 +37,8 @@ def check_url(url: str, *, allow_private: bool) -> str:
     address the sender would refuse. Host names are resolved (and checked) at each send."""
     if len(url) > MAX_URL_LENGTH:
         raise DomainError(f"must be at most {MAX_URL_LENGTH} characters", field="url")
+    if _CONTROL_OR_SPACE.search(url):
+        raise DomainError("must not contain spaces or control characters", field="url")
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from unionfed_chassis.contact_seal import UnknownContactKey
 from unionfed_chassis.db import UnitOfWork
 from unionfed_events.envelope import Envelope
 from unionfed_events.ids import uuid7
@@ -113,15 +114,19 @@ async def rotate_secret(
 ) -> tuple[Any, str]:
     """A new secret (returned this once); the one it replaces keeps signing alongside it for
     `rules.previous_secret_lasts`, so the branch system can switch without losing a delivery.
-    Both are sealed again to the current key. A rotation during an overlap ends the older one."""
+    Both are sealed again to the current key. A rotation during an overlap ends the older one;
+    one whose current secret no longer opens (its key was dropped) has no overlap."""
     row = await visible(uow, subscription_id, sees, for_update=True)
-    current = box.open(row.key_id, row.secret_sealed)
+    try:
+        current: str | None = box.open(row.key_id, row.secret_sealed)
+    except UnknownContactKey:
+        current = None
     secret = new_secret()
     values = {
         "key_id": box.key_id,
         "secret_sealed": box.seal(secret),
-        "previous_secret_sealed": box.seal(current),
-        "previous_valid_until": datetime.now(UTC) + rules.previous_secret_lasts,
+        "previous_secret_sealed": box.seal(current) if current else None,
+        "previous_valid_until": datetime.now(UTC) + rules.previous_secret_lasts if current else None,
     }
     return await store.update(uow.session, subscription_id, values), secret
 
