@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -183,8 +184,10 @@ async def test_an_event_is_planned_for_the_subscriptions_that_asked_for_it(notif
 async def test_planning_a_batch_twice_adds_nothing(notifications_service) -> None:
     d1, d2 = new_district(), new_district()
     async with notifications_service([d1, d2]) as svc:
+        moved = mev.MemberTransferred.ce_type()
+        s1_types = [LEFT, JOINED, moved]
         s1 = (
-            await svc.client.post("/webhooks", json=hook(d1, event_types=[LEFT, JOINED]), headers=svc.admin)
+            await svc.client.post("/webhooks", json=hook(d1, event_types=s1_types), headers=svc.admin)
         ).json()
         s2 = (await svc.client.post("/webhooks", json=hook(d2, event_types=[LEFT]), headers=svc.admin)).json()
         closed = mev.BranchClosed.ce_type()
@@ -204,6 +207,9 @@ async def test_planning_a_batch_twice_adds_nothing(notifications_service) -> Non
             envelope(closed, None),  # federation level: s2 (every district's subscriptions)
         ]
         deliveries = [Delivery(e, None, None) for e in batch]
+        # A transfer from d1 to d2: its district is d2, and it concerns d1 as well.
+        transfer = envelope(moved, d2)
+        deliveries.append(Delivery(transfer, SimpleNamespace(from_district=d1), None))
         for _ in range(2):
             async with svc.app.state.runtime.unit_of_work() as uow:
                 await plan_webhooks(uow, deliveries)
@@ -212,9 +218,9 @@ async def test_planning_a_batch_twice_adds_nothing(notifications_service) -> Non
 
         rows1 = await planned(svc, s1["subscription_id"])
         rows2 = await planned(svc, s2["subscription_id"])
-        assert sorted(str(r.caused_by) for r in rows1) == [batch[0].id]
+        assert sorted(str(r.caused_by) for r in rows1) == sorted([batch[0].id, transfer.id])
         assert sorted(str(r.caused_by) for r in rows2) == sorted([batch[1].id, batch[3].id])
         async with svc.engine.connect() as conn:
             count = sa.select(sa.func.count()).select_from(contents).where(contents.c.template == "webhook")
-            assert (await conn.execute(count)).scalar_one() == 3
+            assert (await conn.execute(count)).scalar_one() == 4
         assert json.loads(cloud_event_body(batch[3])).get("district") is None

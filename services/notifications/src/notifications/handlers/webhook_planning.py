@@ -1,9 +1,9 @@
 """Which branch systems' webhook subscriptions an event goes to: the active subscriptions of the
-event's district that asked for its type (a federation-level event, with no district, goes to
-every district's subscriptions that asked for it). Each event that has one becomes one
-`contents` row (template `webhook`, the CloudEvent as its body) and one `notifications` row per
-subscription, in the consumer's transaction; both inserts skip what exists, so a redelivered
-batch plans nothing twice."""
+event's district (and, for a transfer, the district left) that asked for its type; a
+federation-level event, with no district, goes to every district's subscriptions that asked
+for it. Each event that has one becomes one `contents` row (template `webhook`, the CloudEvent
+as its body) and one `notifications` row per subscription, in the consumer's transaction; both
+inserts skip what exists, so a redelivered batch plans nothing twice."""
 
 from __future__ import annotations
 
@@ -86,22 +86,33 @@ def notification_rows(content: dict[str, Any], subscription_ids: Iterable[uuid.U
     ]
 
 
+def districts_of(delivery: Delivery) -> set[str] | None:
+    """The districts an event concerns, None for a federation-level one. A transfer concerns the
+    district left as well (`from_district`): membership copies it to both districts' topics with
+    one id, and the consumer's inbox keeps only the first copy."""
+    if delivery.envelope.district is None:
+        return None
+    left = getattr(delivery.event, "from_district", None)
+    return {delivery.envelope.district, *([left] if isinstance(left, str) else [])}
+
+
 async def plan_webhooks(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
     """Plan the batch's webhook deliveries: one query for the subscriptions of all its districts."""
-    envelopes = [d.envelope for d in deliveries]
-    if not envelopes:
+    if not deliveries:
         return
-    federation_level = any(e.district is None for e in envelopes)
-    districts = None if federation_level else sorted({e.district for e in envelopes if e.district})
-    subscriptions = await store.active_for(uow.session, districts, sorted({e.type for e in envelopes}))
+    reach = [districts_of(d) for d in deliveries]
+    districts = None if None in reach else sorted(set().union(*(r for r in reach if r)))
+    types = sorted({d.envelope.type for d in deliveries})
+    subscriptions = await store.active_for(uow.session, districts, types)
     if not subscriptions:
         return
     by_district: dict[str, list[Any]] = defaultdict(list)
     for row in subscriptions:
         by_district[row.district].append(row)
     contents, rows = [], []
-    for envelope in envelopes:
-        candidates = subscriptions if envelope.district is None else by_district.get(envelope.district, [])
+    for delivery, concerned in zip(deliveries, reach, strict=True):
+        envelope = delivery.envelope
+        candidates = subscriptions if concerned is None else [s for d in concerned for s in by_district[d]]
         targets = [s.subscription_id for s in candidates if envelope.type in s.event_types]
         if targets:
             content = content_row(envelope)
