@@ -12,6 +12,7 @@ from notifications.adapters.webhooks import signed_headers
 from notifications.domain.errors import DomainError
 from notifications.domain.webhooks import Signing, address_allowed, check_url, new_secret, redacted, verdict
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from unionfed_chassis import contact_seal
 
 
 @pytest.mark.parametrize(
@@ -116,3 +117,18 @@ def test_both_secrets_sign_during_the_overlap_and_only_the_new_one_after() -> No
 
 def test_redacted_drops_the_query() -> None:
     assert redacted("https://h.example:8443/p/q?token=secret") == "https://h.example:8443/p/q"
+
+
+def test_secrets_are_sealed_to_the_service_key_and_open_only_with_it() -> None:
+    secret = new_secret()
+    keyring = contact_seal.ContactKeyring({"k1": contact_seal.dev_private_key()})
+    sealed = contact_seal.seal_text(contact_seal.dev_public_key(), secret)
+    assert secret.removeprefix("whsec_") not in sealed
+    assert keyring.unseal_text("k1", sealed) == secret
+    other = contact_seal.ContactKeyring({"k1": contact_seal.new_private_key()})
+    with pytest.raises(contact_seal.UnknownContactKey):
+        other.unseal_text("k1", sealed)
+    with pytest.raises(contact_seal.UnknownContactKey):
+        keyring.unseal_text("k2", sealed)
+    points = contact_seal.ContactPoints(phone="13900000000", email="a@example.org")
+    assert keyring.unseal("k1", contact_seal.seal(contact_seal.dev_public_key(), points)) == points
