@@ -275,6 +275,12 @@ async def test_refused_addresses_and_network_errors(notifications_service) -> No
         assert not result.delivered and result.retryable and result.status_code is None
         assert result.error and "token" not in result.error and "abc" not in result.error
 
+        rendered = Rendered(subject="x", text="{}", html="")
+        async with webhook_sender(svc) as sender:
+            for address in ("not-a-subscription", str(uuid.uuid4())):
+                result = await sender.send(Outgoing(uuid.uuid4(), Channel.WEBHOOK, address, rendered, 1))
+                assert (result.delivered, result.retryable) == (False, False)
+
 
 async def test_secrets_never_reach_the_logs(notifications_service, caplog: pytest.LogCaptureFixture) -> None:
     district = new_district()

@@ -69,10 +69,10 @@ class WebhookSender:
         self._sessions = session_factory
         self._keyring = keyring
         self._allow_private = bool(settings.webhook_allow_private)
-        # trust_env off: an HTTP(S)_PROXY from the environment would take the request past the
-        # address check below.
         # httpx logs every request's full URL at INFO, and a receiver's token may sit in its query.
         logging.getLogger("httpx").setLevel(logging.WARNING)
+        # trust_env off: an HTTP(S)_PROXY from the environment would take the request past the
+        # address check.
         self._client = httpx.AsyncClient(
             timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False
         )
@@ -82,7 +82,7 @@ class WebhookSender:
 
     async def send(self, message: Outgoing) -> SendResult:
         try:
-            subscription_id = UUID(message.address)
+            subscription_id = _subscription_id(message.address)
             url, signing = await self._target(subscription_id)
             await self._check_address(url)
         except Refused as refused:
@@ -130,9 +130,12 @@ class WebhookSender:
     async def _check_address(self, url: str) -> None:
         """Refuse a host that resolves to an address the settings do not allow (any of them:
         a name with one public and one metadata address is refused)."""
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise Refused("the URL is not valid", retryable=False) from None
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError):
@@ -143,6 +146,13 @@ class WebhookSender:
                 raise Refused(
                     "the URL resolves to a refused (link-local, metadata or private) address", retryable=False
                 )
+
+
+def _subscription_id(address: str) -> UUID:
+    try:
+        return UUID(address)
+    except ValueError:
+        raise Refused("the address is not a subscription id", retryable=False) from None
 
 
 def _status_error(status: int, gone: bool) -> str:
