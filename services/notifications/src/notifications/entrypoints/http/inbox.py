@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
+import anyio
 from fastapi import APIRouter, Query, Request
 from sse_starlette import EventSourceResponse
 from unionfed_chassis.auth import Principal
@@ -19,7 +20,11 @@ from notifications.domain.model import Category
 from notifications.entrypoints.http._inbox_view import render_items
 from notifications.entrypoints.http._me import recipient_of
 from notifications.entrypoints.http.access import READ, WRITE, Allow
-from notifications.entrypoints.http.inbox_stream import HEARTBEAT_SECONDS, inbox_events
+from notifications.entrypoints.http.inbox_stream import (
+    HEARTBEAT_SECONDS,
+    SHUTDOWN_GRACE_SECONDS,
+    inbox_events,
+)
 from notifications.entrypoints.schemas import inbox as s
 
 InboxReader = Annotated[Principal, Allow("inbox", READ)]
@@ -85,5 +90,8 @@ async def my_inbox_stream(
     with each new message (an `InboxItem`) followed by `unread`; a comment line every
     15 seconds keeps proxies from closing it. Holds no database connection between events."""
     kind, recipient_id = recipient_of(principal)
-    events = inbox_events(runtime, request.app.state.inbox_listener, kind, recipient_id)
-    return EventSourceResponse(events, ping=HEARTBEAT_SECONDS)
+    shutdown = anyio.Event()
+    events = inbox_events(runtime, request.app.state.inbox_listener, kind, recipient_id, shutdown)
+    return EventSourceResponse(
+        events, ping=HEARTBEAT_SECONDS, shutdown_event=shutdown, shutdown_grace_period=SHUTDOWN_GRACE_SECONDS
+    )

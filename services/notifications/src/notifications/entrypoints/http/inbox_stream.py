@@ -10,12 +10,12 @@ connection between looks."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
+import anyio
 import sqlalchemy as sa
 from sse_starlette import ServerSentEvent
 from unionfed_chassis.runtime import Runtime
@@ -26,6 +26,8 @@ from notifications.domain.model import RecipientKind
 from notifications.entrypoints.http._inbox_view import render_items
 
 HEARTBEAT_SECONDS = 15
+# How long a generator may take to return after the server starts shutting down.
+SHUTDOWN_GRACE_SECONDS = 2.0
 # A notification missed while the listener reconnects is made up for this late at the latest.
 RECHECK_SECONDS = 30.0
 LOOKBACK = timedelta(minutes=5)
@@ -33,21 +35,25 @@ BATCH = 100
 
 
 async def inbox_events(
-    runtime: Runtime, listener: InboxListener, kind: RecipientKind, recipient_id: str
+    runtime: Runtime,
+    listener: InboxListener,
+    kind: RecipientKind,
+    recipient_id: str,
+    shutdown: anyio.Event,
 ) -> AsyncIterator[ServerSentEvent]:
-    """The stream's events until the service stops (a client that goes away or a server shutting
-    down ends it through sse-starlette, which cancels this generator)."""
+    """The stream's events until the server shuts down (sse-starlette sets `shutdown`; the
+    generator then returns, so the response ends with a proper last chunk) or the client goes
+    away (sse-starlette cancels the generator)."""
     with listener.subscribe(recipient_id) as wake:
         async with runtime.unit_of_work(read_only=True) as uow:
             now = await _now(uow.session)
             seen = dict(await q.ids_since(uow.session, kind, recipient_id, now - LOOKBACK))
             unread = await q.unread_count(uow.session, kind, recipient_id)
         yield _unread(unread)
-        while not listener.closed:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), RECHECK_SECONDS)
+        while not (listener.closed or shutdown.is_set()):
+            await _first_of(wake, shutdown, RECHECK_SECONDS)
             wake.clear()
-            if listener.closed:
+            if listener.closed or shutdown.is_set():
                 break
             async with runtime.unit_of_work(read_only=True) as uow:
                 now = await _now(uow.session)
@@ -66,6 +72,19 @@ async def inbox_events(
                     data=item.model_dump_json(), event="notification", id=str(item.notification_id)
                 )
             yield _unread(unread)
+
+
+async def _first_of(wake: asyncio.Event, shutdown: anyio.Event, at_most: float) -> None:
+    """Wait until `wake` or `shutdown` is set, `at_most` seconds."""
+    with anyio.move_on_after(at_most):
+        async with anyio.create_task_group() as group:
+
+            async def until(event: asyncio.Event | anyio.Event) -> None:
+                await event.wait()
+                group.cancel_scope.cancel()
+
+            group.start_soon(until, wake)
+            group.start_soon(until, shutdown)
 
 
 async def _now(session: Any) -> datetime:
