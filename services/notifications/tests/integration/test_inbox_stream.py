@@ -1,7 +1,7 @@
 """The live inbox (server-sent events) against a real uvicorn server of the app: the unread
 count on connect, then each new in-app message of this reader as another transaction commits it,
 woken through the NOTIFY trigger and the replica's LISTEN connection; the `*` path of a large
-fan-out; heartbeats; the stream ends when the server shuts down."""
+fan-out; a lost LISTEN connection; heartbeats; the stream ends when the server shuts down."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import uvicorn
 from inbox_rows import deliver_in_app
+from notifications.adapters.inbox_listener import APPLICATION_NAME
 from notifications_testkit import Notifications, new_district
 from unionfed_devstack._util import free_port
 from unionfed_devstack.testing import wait_for
@@ -92,6 +94,23 @@ async def test_new_messages_arrive_live_and_others_messages_do_not(notifications
             kind, item = await events.next()
             assert (kind, item["notification_id"]) == ("notification", str(fanned[-1]))
             assert await events.next() == ("unread", {"unread": 3})
+
+            # The LISTEN connection dies: the listener reconnects and the stream carries on.
+            listener = svc.app.state.inbox_listener
+            async with svc.engine.connect() as conn:
+                killed = await conn.scalar(
+                    sa.text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE application_name = :name"
+                    ),
+                    {"name": APPLICATION_NAME},
+                )
+            assert killed == 1
+            await wait_for(lambda: not listener.listening, timeout=WITHIN)
+            await wait_for(lambda: listener.listening, timeout=WITHIN)
+            after = (await deliver_in_app(svc.engine, [reader]))[0]
+            kind, item = await events.next()
+            assert (kind, item["notification_id"]) == ("notification", str(after))
 
 
 async def test_heartbeats_keep_the_stream_and_shutdown_ends_it(

@@ -25,6 +25,7 @@ log = logging.getLogger("unionfed.notifications.inbox")
 
 CHANNEL = "inbox"
 EVERYONE = "*"
+APPLICATION_NAME = "notifications-inbox-listener"  # how operators spot it in pg_stat_activity
 
 
 class InboxListener:
@@ -71,7 +72,9 @@ class InboxListener:
             self._wake_all()
 
     async def _listen_once(self) -> None:
-        conn: asyncpg.Connection = await asyncpg.connect(self.dsn)
+        conn: asyncpg.Connection = await asyncpg.connect(
+            self.dsn, server_settings={"application_name": APPLICATION_NAME}
+        )
         lost = asyncio.Event()
         conn.add_termination_listener(lambda _conn: lost.set())
         try:
