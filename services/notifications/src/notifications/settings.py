@@ -84,8 +84,3 @@ class NotificationsSettings(ServiceSettings):
         keys = {kid: k.get_secret_value() for kid, k in self.contact_previous_keys.items()}
         keys[self.contact_key_id] = current
         return contact_seal.ContactKeyring(keys)
-
-    def contact_public_key(self) -> str:
-        """Public half of the current contact key: what the service seals its own secrets to."""
-        key = self.contact_private_key
-        return contact_seal.public_key_of(key.get_secret_value() if key else contact_seal.dev_private_key())

@@ -41,9 +41,8 @@ def _rules(request: Request) -> handlers.WebhookRules:
 
 def _box(request: Request) -> SecretBox:
     settings: NotificationsSettings = request.app.state.settings
-    return SecretBox(
-        settings.contact_key_id, settings.contact_public_key(), request.app.state.contact_keyring
-    )
+    keyring = request.app.state.contact_keyring
+    return SecretBox(settings.contact_key_id, keyring.public_key(settings.contact_key_id), keyring)
 
 
 def _with_secret(row: Any, secret: str) -> s.WebhookWithSecret:
