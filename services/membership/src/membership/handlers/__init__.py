@@ -24,7 +24,13 @@ from membership.handlers.joining import (
     submit_application,
     verify_application,
 )
-from membership.handlers.lifecycle import member_leaves, reinstate_member, transfer_member, update_contact
+from membership.handlers.lifecycle import (
+    erase_member,
+    member_leaves,
+    reinstate_member,
+    transfer_member,
+    update_contact,
+)
 from membership.handlers.organisation import BranchClosure, close_branch, create_district, establish_branch
 
 __all__ = [
@@ -38,6 +44,7 @@ __all__ = [
     "approve_application",
     "close_branch",
     "create_district",
+    "erase_member",
     "establish_branch",
     "federation_wide",
     "import_members",
