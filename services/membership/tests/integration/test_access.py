@@ -55,6 +55,7 @@ EXPECTED: dict[str, set[Role]] = {
     "POST /members/{member_id}/leave": OFFICERS,
     "POST /members/{member_id}/reinstate": OFFICERS,
     "PATCH /members/{member_id}/contact": OFFICERS,
+    "POST /members/{member_id}/erasure": {ADMIN, DISTRICT},
     "GET /stats/coverage": EVERY_ROLE,
     "GET /stats/monthly": EVERY_ROLE,
     "POST /branch-systems": {ADMIN, DISTRICT},
