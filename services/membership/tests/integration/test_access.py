@@ -56,6 +56,7 @@ EXPECTED: dict[str, set[Role]] = {
     "POST /members/{member_id}/reinstate": OFFICERS,
     "PATCH /members/{member_id}/contact": OFFICERS,
     "POST /members/{member_id}/erasure": {ADMIN, DISTRICT},
+    "POST /contact-points/republish": {ADMIN},
     "GET /stats/coverage": EVERY_ROLE,
     "GET /stats/monthly": EVERY_ROLE,
     "POST /branch-systems": {ADMIN, DISTRICT},

@@ -243,3 +243,20 @@ async def test_erasure_ends_the_membership_destroys_personal_data_and_withdraws(
     # The person may join again, as someone new.
     again_member = await register(svc, branch, 4)
     assert again_member["member_id"] != mid
+
+
+async def test_republishing_reseals_every_active_members_contact_points(
+    svc: Service, contact_topic: ContactTopic
+) -> None:
+    branch = await svc.create_branch(OTHER)
+    mid = (await register(svc, branch, 20, email="again@example.com"))["member_id"]
+    await contact_topic.wait(mid, 1)
+    refused = await svc.client.post("/contact-points/republish", headers=svc.officer(OTHER))
+    assert refused.status_code == 403, refused.text
+    r = await svc.client.post("/contact-points/republish", headers=svc.admin)
+    assert r.status_code == 200, r.text
+    active = await svc.client.get("/members", params={"status": "active"}, headers=svc.admin)
+    assert r.json()["members"] == active.json()["total"] and r.json()["key_id"] == contact_seal.DEV_KEY_ID
+    records = await contact_topic.wait(mid, 2)
+    assert records[1].type == "MemberContactPoints" and records[1].value != records[0].value
+    assert opened(records[1]) == (phone(900_020), "again@example.com")

@@ -302,13 +302,16 @@ class Repository:
         row = (await self.session.execute(query)).one()
         return row.phone_enc, row.email_enc
 
-    async def active_member_ids(self, after: UUID | None, limit: int) -> list[UUID]:
-        """Active members in id order, `limit` at a time after `after` (re-publishing contact points)."""
-        query = sa.select(members.c.member_id).where(members.c.status == "active")
+    async def active_members_after(
+        self, after: UUID | None, limit: int
+    ) -> list[tuple[Member, bytes | None, bytes | None]]:
+        """Active members in id order, `limit` after `after`, each with their sealed phone and
+        e-mail (re-publishing contact points)."""
+        query = sa.select(members).where(members.c.status == "active")
         if after is not None:
             query = query.where(members.c.member_id > after)
-        query = query.order_by(members.c.member_id).limit(limit)
-        return list((await self.session.execute(query)).scalars())
+        rows = await self.session.execute(query.order_by(members.c.member_id).limit(limit))
+        return [(member_from_row(r), r.phone_enc, r.email_enc) for r in rows]
 
     async def save_erased(self, member: Member) -> None:
         """Destroy the personal data of an erased member (the domain already blanked its copy):

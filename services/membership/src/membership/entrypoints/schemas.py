@@ -183,6 +183,12 @@ class ContactUpdate(BaseModel):
     email: ShortText | None = None
 
 
+class RepublishPublic(Public):
+    members: int = Field(description="Active members whose contact points were sealed and published again")
+    key_id: str = Field(description="The key they are sealed to now")
+    batches: int
+
+
 class ErasureCreate(BaseModel):
     reason: Comment = Field(min_length=1, description="The request the erasure answers (kept in the history)")
 

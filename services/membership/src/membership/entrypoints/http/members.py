@@ -31,6 +31,8 @@ from membership.entrypoints.http.access import READ, WRITE, Allow
 MembersReader = Annotated[Principal, Allow("members", READ)]
 MembersWriter = Annotated[Principal, Allow("members", WRITE)]
 ErasureWriter = Annotated[Principal, Allow("erasures", WRITE)]
+ContactPointsWriter = Annotated[Principal, Allow("contact_points", WRITE)]
+REPUBLISH_BATCH = 500
 
 router = APIRouter(tags=["members"])
 
@@ -125,6 +127,19 @@ async def update_contact(
     await handlers.update_contact(uow, cmd, vault, principal.check)
     await uow.commit()
     return await queries.get_member(uow.session, member_id)
+
+
+@router.post("/contact-points/republish", response_model=s.RepublishPublic)
+async def republish_contact_points(uow: UowDep, principal: ContactPointsWriter, vault: VaultDep) -> Any:
+    """Seal every active member's contact points again with the current CONTACT_PUBLIC_KEY and
+    publish them (after a key rotation), a transaction per batch of members; safe to repeat."""
+    total, after, batches = 0, None, 0
+    while True:
+        staged, after = await handlers.republish_active_batch(uow, vault, after, REPUBLISH_BATCH)
+        await uow.commit()
+        total, batches = total + staged, batches + 1
+        if after is None:
+            return s.RepublishPublic(members=total, key_id=vault.contact_key.key_id, batches=batches)
 
 
 @router.post("/members/{member_id}/erasure", response_model=s.MemberPublic)
