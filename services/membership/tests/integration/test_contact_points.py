@@ -260,3 +260,17 @@ async def test_republishing_reseals_every_active_members_contact_points(
     records = await contact_topic.wait(mid, 2)
     assert records[1].type == "MemberContactPoints" and records[1].value != records[0].value
     assert opened(records[1]) == (phone(900_020), "again@example.com")
+
+
+async def test_erasure_deletes_the_application_the_member_joined_through(svc: Service) -> None:
+    branch = await svc.create_branch(OTHER)
+    verified = await svc.apply_and_verify({"branch_id": branch, **person(30, email="app@example.com")})
+    assert verified.status_code == 200, verified.text
+    application_id = verified.json()["application_id"]
+    application = await svc.application(application_id)
+    assert application["email_masked"] == "a***@example.com"
+    mid = application["member_id"]
+    r = await svc.client.post(f"/members/{mid}/erasure", json={"reason": "本人申请"}, headers=svc.admin)
+    assert r.status_code == 200, r.text
+    gone = await svc.client.get(f"/applications/{application_id}", headers=svc.admin)
+    assert gone.status_code == 404, gone.text

@@ -316,7 +316,8 @@ class Repository:
     async def save_erased(self, member: Member) -> None:
         """Destroy the personal data of an erased member (the domain already blanked its copy):
         the sealed ID, phone and e-mail, and the lookup hash (replaced by a value no ID hashes
-        to); the applications that led to the membership go too, with their codes."""
+        to); the person's applications go too (the one that led to the membership and those
+        recorded as its duplicates), with their codes."""
         await self.save_members([member])
         await self.session.execute(
             sa.update(members)
@@ -332,13 +333,14 @@ class Repository:
                 erased_on=member.erased_on,
             )
         )
-        applied = sa.select(applications.c.application_id).where(applications.c.member_id == member.member_id)
+        theirs = sa.or_(
+            applications.c.member_id == member.member_id, applications.c.duplicate_of == member.member_id
+        )
+        applied = sa.select(applications.c.application_id).where(theirs)
         await self.session.execute(
             sa.delete(verification_codes).where(verification_codes.c.application_id.in_(applied))
         )
-        await self.session.execute(
-            sa.delete(applications).where(applications.c.member_id == member.member_id)
-        )
+        await self.session.execute(sa.delete(applications).where(theirs))
 
     async def add_history(self, rows: Iterable[dict[str, Any]], actor: Actor) -> None:
         """History rows of a change, each recording who made it (audit)."""

@@ -121,6 +121,7 @@ class ApplicationPublic(Public):
     name: str
     national_id_masked: str
     phone_masked: str
+    email_masked: str | None = None
     employer: str
     employment_type: EmploymentType
     submitted_on: date

@@ -135,7 +135,7 @@ async def update_contact(
     member = await _load_member(repo, cmd.member_id, scope)
     phone = validate_mobile(cmd.phone) if cmd.phone is not None else None
     email = validate_email(cmd.email) if cmd.email is not None else None
-    version, reach = member.version, (member.phone_masked, member.email_masked)
+    version = member.version
     member.update_contact(
         phone=phone, employer=cmd.employer, employment_type=cmd.employment_type, email=email
     )
@@ -169,7 +169,7 @@ async def update_contact(
         sequence=member.version,
     )
     # A masked value hides a change of digits in the middle: any phone or e-mail given re-seals.
-    if phone is not None or email is not None or reach != (member.phone_masked, member.email_masked):
+    if phone is not None or email is not None:
         await republish_contact_points(uow, vault, member)
     return member
 
