@@ -1,8 +1,8 @@
 """Members' contact points as membership publishes them on its private compacted topic: kept
 sealed exactly as they came (opened only when sending, `adapters.contacts_store.open_contact`),
-dropped on withdrawal. Records of one member may come back in another order after a rebalance or
-a replay: the one membership published last (envelope time) wins, and a withdrawal is final
-until membership publishes again after it."""
+dropped on withdrawal (and on erasure, `handlers.erasure`). One member's records share a key, so
+they arrive in order; a record applied again (a replayed dead letter) or late still never
+replaces a newer box: the one membership published last (envelope time) wins."""
 
 from __future__ import annotations
 
@@ -13,11 +13,15 @@ from sqlalchemy.dialects.postgresql import insert
 from unionfed_chassis.db import UnitOfWork
 from unionfed_events import membership as mev
 
-from notifications.adapters.orm import contact_points
+from notifications.adapters.orm import contact_points, members
 
 
 async def keep_contact_points(uow: UnitOfWork, e: mev.MemberContactPoints, published_at: datetime) -> None:
-    """Upsert the sealed box; an older record than the one held changes nothing."""
+    """Upsert the sealed box; an older record than the one held changes nothing, and neither
+    does a record of a member the view knows as erased (a replay of the topic before compaction)."""
+    erased = sa.select(members.c.erased_on).where(members.c.member_id == e.member_id)
+    if await uow.session.scalar(erased) is not None:
+        return
     row = {
         "member_id": e.member_id,
         "district": e.district,
