@@ -10,7 +10,7 @@ from unionfed_chassis.settings import ServiceSettings
 from unionfed_events import notifications as ev
 
 from notifications.adapters.inbox_listener import InboxListener
-from notifications.entrypoints.consumers import events_consumer, member_view_consumer
+from notifications.entrypoints.consumers import contacts_consumer, events_consumer, member_view_consumer
 from notifications.entrypoints.http import ROUTERS, install_domain_errors
 from notifications.settings import MIGRATIONS, NotificationsSettings
 
@@ -19,6 +19,7 @@ def build_app(settings: NotificationsSettings) -> FastAPI:
     def consumers(s: ServiceSettings) -> list[EventConsumer]:
         return [
             member_view_consumer(settings.member_view_group, s.ce_source),
+            contacts_consumer(settings.contacts_group, s.ce_source),
             events_consumer(settings.events_group, s.ce_source),
         ]
 

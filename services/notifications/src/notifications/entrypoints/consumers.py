@@ -4,7 +4,8 @@ webhooks); campaign audiences (fan-out)."""
 
 from __future__ import annotations
 
-from unionfed_chassis.consumer import EventConsumer
+from unionfed_chassis.consumer import Delivery, EventConsumer
+from unionfed_chassis.db import UnitOfWork
 from unionfed_chassis.member_view import member_view_consumer as view_consumer
 from unionfed_events import Event, topics
 from unionfed_events import assistance as aev
@@ -12,6 +13,8 @@ from unionfed_events import campaigns as cev
 from unionfed_events import membership as mev
 
 from notifications.adapters.orm import member_view
+from notifications.handlers import contacts
+from notifications.handlers.erasure import member_erased
 from notifications.handlers.events import on_events
 
 READ_DOMAINS = ("membership", "assistance", "campaigns")
@@ -32,7 +35,29 @@ PLANNED: list[type[Event]] = [e for e in (*mev.EVENTS, *aev.EVENTS, *cev.EVENTS)
 
 
 def member_view_consumer(group: str, source: str) -> EventConsumer:
-    return view_consumer(group, source, "notifications", member_view, on_left=None)
+    """The member view; an erased member's contact points, preferences and messages are deleted."""
+    return view_consumer(group, source, "notifications", member_view, on_left=None, on_erased=member_erased)
+
+
+async def _contact_points(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
+    for d in deliveries:
+        await contacts.keep_contact_points(uow, d.event, d.envelope.time)
+
+
+async def _withdrawn(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
+    for d in deliveries:
+        await contacts.drop_contact_points(uow, d.event, d.envelope.time)
+
+
+def contacts_consumer(group: str, source: str) -> EventConsumer:
+    """Membership's sealed contact points (private compacted topic; tombstones are skipped)."""
+    return EventConsumer(
+        group,
+        {mev.MemberContactPoints: _contact_points, mev.MemberContactPointsWithdrawn: _withdrawn},
+        topics=[topics.CONTACT_POINTS],
+        domain="notifications",
+        source=source,
+    )
 
 
 def events_consumer(group: str, source: str) -> EventConsumer:
