@@ -9,7 +9,7 @@ from unionfed_chassis.runtime import Runtime
 from unionfed_chassis.settings import ServiceSettings
 from unionfed_events import notifications as ev
 
-from notifications.entrypoints.consumers import events_consumer, member_view_consumer
+from notifications.entrypoints.consumers import audience_consumer, events_consumer, member_view_consumer
 from notifications.entrypoints.http import ROUTERS, install_domain_errors
 from notifications.settings import MIGRATIONS, NotificationsSettings
 
@@ -19,6 +19,7 @@ def build_app(settings: NotificationsSettings) -> FastAPI:
         return [
             member_view_consumer(settings.member_view_group, s.ce_source),
             events_consumer(settings.events_group, s.ce_source),
+            audience_consumer(settings.audience_group, s.ce_source),
         ]
 
     async def start_workers(runtime: Runtime) -> None:
