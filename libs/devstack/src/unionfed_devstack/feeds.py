@@ -168,6 +168,7 @@ class CampaignsFeed:
             audience_size=sum(len(ids) for ids in audience.values()),
         )
         await self.publish(launch, owner, owner)
+        await self.producer.flush()  # the launch is in the log before its first chunk
         for district, ids in audience.items():
             chunks = [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)] or [[]]
             for number, chunk in enumerate(chunks, start=1):
