@@ -5,6 +5,7 @@ replay from the topics' start add nothing, a chunk whose launch never came is de
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
 from fanout_kit import (
     copy_members,
@@ -69,6 +70,28 @@ async def test_each_audience_member_is_invited_once_and_redelivery_adds_nothing(
         assert await duplicate_rows(svc.engine) == 0
 
 
+async def test_a_chunk_read_before_its_federation_launch_waits_for_it(notifications_service) -> None:
+    district = new_district("fo")
+    async with notifications_service([district], consumer_max_retry_backoff_seconds=0.5) as svc:
+        members = await copy_members(svc.engine, district, 30)
+        feed = CampaignsFeed(svc.producer)
+        campaign_id = uuid.uuid4()
+        chunk = cev.AudienceTargeted(
+            campaign_id=campaign_id, district=district, chunk=1, chunks=1, member_ids=members
+        )
+        await feed.publish(chunk, district, district)
+        await svc.producer.flush()
+        # The chunk is read and held (its launch unknown) before the launch comes, on the federation topic.
+        await wait_for(lambda: _failed(svc) > 0, timeout=30)
+        launch = _launch(campaign_id)
+        await feed.publish(launch, None, None)
+        await svc.producer.flush()
+        await wait_for(
+            lambda: _count(svc.engine, invitation_content_id(campaign_id), len(members)), timeout=60
+        )
+        assert await rows_by_channel(svc.engine) == {"in_app": len(members)}
+
+
 async def test_a_chunk_whose_launch_never_came_is_dead_lettered_with_its_reason(
     notifications_service,
 ) -> None:
@@ -102,6 +125,25 @@ async def test_a_chunk_whose_launch_never_came_is_dead_lettered_with_its_reason(
 
 async def _count(engine, content_id: uuid.UUID, expected: int) -> bool:
     return len(await in_app_recipients(engine, content_id)) >= expected
+
+
+def _launch(campaign_id: uuid.UUID) -> cev.CampaignLaunched:
+    today = date.today()
+    return cev.CampaignLaunched(
+        campaign_id=campaign_id,
+        kind=cev.CampaignKind.WINTER_WARMTH,
+        title="冬送温暖",
+        districts=[],
+        industries=[],
+        starts_on=today,
+        ends_on=today + timedelta(days=30),
+    )
+
+
+def _failed(svc) -> float:
+    """Failed tries of the audience group (a chunk held before its launch counts as transient)."""
+    labels = {"consumer": svc.settings.audience_group, "reason": "transient"}
+    return REGISTRY.get_sample_value("unionfed_events_failed_total", labels) or 0
 
 
 def _read(svc) -> float:
