@@ -9,6 +9,7 @@ from unionfed_chassis.runtime import Runtime
 from unionfed_chassis.settings import ServiceSettings
 from unionfed_events import notifications as ev
 
+from notifications.adapters.inbox_listener import InboxListener
 from notifications.entrypoints.consumers import audience_consumer, events_consumer, member_view_consumer
 from notifications.entrypoints.http import ROUTERS, install_domain_errors
 from notifications.settings import MIGRATIONS, NotificationsSettings
@@ -22,8 +23,11 @@ def build_app(settings: NotificationsSettings) -> FastAPI:
             audience_consumer(settings.audience_group, s.ce_source),
         ]
 
+    inbox_listener = InboxListener(settings.asyncpg_dsn)
+
     async def start_workers(runtime: Runtime) -> None:
         """The dispatcher and the digest loop run in every replica (rows are claimed with SKIP LOCKED)."""
+        runtime.spawn(inbox_listener.run(), name="inbox-listener")  # wakes this replica's live inboxes
 
     app = create_app(
         ServiceDefinition(
@@ -44,6 +48,7 @@ def build_app(settings: NotificationsSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.contact_keyring = settings.contact_keyring()
+    app.state.inbox_listener = inbox_listener
     install_domain_errors(app)
     return app
 
