@@ -21,7 +21,7 @@ async def copy_members(
     """`count` members of one district in the view, written with COPY (what a view rebuilt from
     membership's events would hold)."""
     ids = [uuid.uuid4() for _ in range(count)]
-    rows = [(m, "会员", f"{district}-b1", district, status, date(2024, 5, 1), 1) for m in ids]
+    rows = [(m, "测试会员", f"{district}-b1", district, status, date(2024, 5, 1), 1) for m in ids]
     async with engine.connect() as conn:
         raw = await conn.get_raw_connection()
         await raw.driver_connection.copy_records_to_table("members", records=rows, columns=MEMBER_COLUMNS)  # type: ignore[union-attr]

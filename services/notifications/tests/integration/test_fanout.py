@@ -53,6 +53,9 @@ async def test_each_audience_member_is_invited_once_and_redelivery_adds_nothing(
         recipients = set(await in_app_recipients(svc.engine, content_id))
         assert str(opted_out) not in recipients and str(narrowed) not in recipients
         assert not recipients & {str(m) for m in left + unknown}
+        inbox = (await svc.client.get("/me/inbox", headers=svc.member_token(emailed))).json()["items"]
+        assert [item["title"] for item in inbox] == ["活动邀请：夏送清凉"]
+        assert inbox[0]["body"].startswith("测试会员，您好")  # greeted by the name in the view
 
         in_app = await svc.events.wait("AudienceNotified", count=3, channel="in_app", within=30)
         assert sorted(r.data["chunk"] for r in in_app) == [1, 2, 3]
