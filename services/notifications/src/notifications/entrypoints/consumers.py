@@ -16,6 +16,7 @@ from notifications.adapters.orm import member_view
 from notifications.handlers import contacts
 from notifications.handlers.erasure import member_erased
 from notifications.handlers.events import on_events
+from notifications.handlers.fanout import on_audience_targeted, on_campaign_launched
 
 READ_DOMAINS = ("membership", "assistance", "campaigns")
 
@@ -65,6 +66,18 @@ def events_consumer(group: str, source: str) -> EventConsumer:
         group,
         dict.fromkeys(PLANNED, on_events),
         pattern="|".join(f"(?:{topics.events_pattern(d)})" for d in READ_DOMAINS),
+        domain="notifications",
+        source=source,
+    )
+
+
+def audience_consumer(group: str, source: str) -> EventConsumer:
+    """Campaign fan-out, in its own group: a 100,000-member audience is read and written here
+    while the events consumer goes on with one person's messages."""
+    return EventConsumer(
+        group,
+        {cev.CampaignLaunched: on_campaign_launched, cev.AudienceTargeted: on_audience_targeted},
+        pattern=topics.events_pattern("campaigns"),
         domain="notifications",
         source=source,
     )
