@@ -291,7 +291,7 @@ class MemberContactPoints(Event):
     district: DistrictCode = Field(description="Code of the branch's district union.")
     sealed: str = Field(
         min_length=1,
-        description='Base64 of a sealed box (X25519, libsodium) holding `{"phone": ..., "email": ...}`.',
+        description='Base64 of a box (X25519 + XSalsa20-Poly1305, libsodium; `unionfed_chassis.contact_seal`) holding `{"phone": ..., "email": ...}`.',
     )
     key_id: str = Field(
         min_length=1, description="Which of the notifications service's keys it was sealed to."
