@@ -127,7 +127,9 @@ async def test_a_district_officer_reaches_only_their_own_districts_subscriptions
         assert (await svc.client.get(f"/webhooks?district={theirs}", headers=me)).status_code == 403
         assert (await svc.client.get("/webhooks", headers=me)).json()["total"] == 0
         branch_officer = svc.branch_officer(theirs, f"{theirs}-b1")
-        assert (await svc.client.get(f"/webhooks/{sid}", headers=branch_officer)).status_code == 404
+        # Webhooks are a district's: a branch officer's role reads none, whatever the id (403, not 404).
+        assert (await svc.client.get(f"/webhooks/{sid}", headers=branch_officer)).status_code == 403
+        assert (await svc.client.get("/webhooks", headers=branch_officer)).status_code == 403
 
         operator = svc.token("operator", subject="ops")
         assert (await svc.client.get(f"/webhooks/{sid}", headers=operator)).status_code == 200

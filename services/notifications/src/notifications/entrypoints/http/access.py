@@ -22,7 +22,9 @@ ACCESS = AccessTable(
     {
         Role.FEDERATION_ADMIN: read(*_OFFICE, *_OWN) | write("officers", "webhooks", *_OWN),
         Role.DISTRICT_OFFICER: read(*_OFFICE, *_OWN) | write("officers", "webhooks", *_OWN),
-        Role.BRANCH_OFFICER: read(*_OFFICE, *_OWN) | write("officers", *_OWN),
+        # Webhooks are a district's: a branch officer neither manages nor reads them.
+        Role.BRANCH_OFFICER: read("members", "officers", "deliveries", "preferences", *_OWN)
+        | write("officers", *_OWN),
         Role.OPERATOR: read("members", "webhooks", "deliveries"),
         Role.MEMBER: read(*_OWN) | write(*_OWN),
     },
