@@ -11,6 +11,7 @@ from unionfed_events import notifications as ev
 
 from notifications.entrypoints.consumers import events_consumer, member_view_consumer
 from notifications.entrypoints.http import ROUTERS, install_domain_errors
+from notifications.handlers.dispatch import build_dispatcher
 from notifications.settings import MIGRATIONS, NotificationsSettings
 
 
@@ -23,6 +24,9 @@ def build_app(settings: NotificationsSettings) -> FastAPI:
 
     async def start_workers(runtime: Runtime) -> None:
         """The dispatcher and the digest loop run in every replica (rows are claimed with SKIP LOCKED)."""
+        dispatcher = build_dispatcher(settings, runtime, app.state.contact_keyring)
+        app.state.dispatcher = dispatcher  # tests run a round as of a chosen time
+        runtime.spawn(dispatcher.run(), "notifications-dispatcher")
 
     app = create_app(
         ServiceDefinition(

@@ -1,0 +1,325 @@
+"""The dispatcher: due e-mail, SMS and webhook messages leave through their channel's sender.
+
+A round has three steps, and no database lock is held while anything is sent:
+1. **claim** (one transaction): up to a batch of due rows, most urgent first, `FOR UPDATE SKIP
+   LOCKED`, their `next_attempt_at` moved to a lease's end; contacts are opened and messages
+   rendered. Once committed, no other replica takes them until the lease runs out.
+2. **send**, concurrently (bounded), each channel behind its rate limit (a token bucket per
+   replica).
+3. **record** (one transaction): per message the attempt log row, the row's new state (delivered,
+   retry at a backoff, or failed for good) and `NotificationDelivered` / `NotificationFailed`
+   through the outbox. A row is updated only if its `next_attempt_at` is still this round's lease
+   (a fencing token): a round that outlived its lease records nothing for that row.
+
+A crash between send and record leaves the row pending until the lease ends; then it is sent
+again: at-least-once at the edge. The retry carries the same `Message-ID` (e-mail), `reference`
+(SMS) or `webhook-id`, so the receiver can drop the duplicate. Holding a row lock through the send
+instead would keep a transaction and a connection open per message for a provider's timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from prometheus_client import Counter, Histogram
+from unionfed_chassis.contact_seal import ContactKeyring, ContactPoints, UnknownContactKey
+from unionfed_chassis.db import UnitOfWork
+from unionfed_chassis.periodic import UnitOfWorkFactory, every
+from unionfed_chassis.runtime import Runtime
+from unionfed_events.notifications import NotificationDelivered, NotificationFailed
+
+from notifications.adapters import dispatch_store as store
+from notifications.adapters.channels import build_senders
+from notifications.adapters.contacts_store import open_contact
+from notifications.adapters.templates import Renderer
+from notifications.domain.delivery import UNREACHABLE, Decision, RetryPolicy, TokenBucket, Verdict
+from notifications.domain.model import Channel, ChannelSender, Outgoing, RecipientKind, Rendered, SendResult
+from notifications.settings import NotificationsSettings
+
+log = logging.getLogger("unionfed.notifications.dispatch")
+
+SENT = Counter("unionfed_notifications_sent_total", "Messages delivered", ["channel", "provider"])
+FAILED = Counter(
+    "unionfed_notifications_failed_total", "Failed delivery attempts", ["channel", "provider", "final"]
+)
+ATTEMPT_SECONDS = Histogram(
+    "unionfed_notifications_attempt_seconds",
+    "Time of one delivery attempt",
+    ["channel"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A claimed message ready to go (`outgoing`), or one that cannot be sent (`result`)."""
+
+    claimed: store.Claimed
+    outgoing: Outgoing | None = None
+    result: SendResult | None = None
+
+
+@dataclass(frozen=True)
+class Attempted:
+    claimed: store.Claimed
+    result: SendResult
+    duration_ms: int
+
+
+@dataclass
+class RoundResult:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    lost: int = 0  # outcomes not recorded: the lease ran out first
+    full: bool = False
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        keyring: ContactKeyring,
+        senders: Mapping[Channel, ChannelSender],
+        policy: RetryPolicy,
+        rates: Mapping[Channel, float],
+        *,
+        batch_size: int,
+        concurrency: int,
+        lease: timedelta,
+        poll_seconds: float,
+        renderer: Renderer | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.unit_of_work = unit_of_work
+        self.keyring = keyring
+        self.senders = dict(senders)
+        self.policy = policy
+        self.batch_size = batch_size
+        self.lease = lease
+        self.poll_seconds = poll_seconds
+        self.renderer = renderer or Renderer()
+        self._clock = clock
+        self._buckets = {ch: TokenBucket(rate, max(rate, 1.0), clock()) for ch, rate in rates.items()}
+        self._in_flight = asyncio.Semaphore(concurrency)
+
+    async def run(self) -> None:
+        """A round every `poll_seconds` (at once again after a full batch) until cancelled; the
+        senders' connections are closed on the way out."""
+
+        async def round_() -> bool:
+            return (await self.run_round()).full
+
+        try:
+            await every(self.poll_seconds, round_, log, "dispatch")
+        finally:
+            for sender in self.senders.values():
+                close = getattr(sender, "close", None)
+                if close is not None:
+                    await close()
+
+    async def run_round(self, now: datetime | None = None) -> RoundResult:
+        """One round as of `now` (default: the clock): what is due by then is sent."""
+        now = now or utcnow()
+        prepared = await self._claim(now)
+        if not prepared:
+            return RoundResult()
+        attempted = await asyncio.gather(*(self._attempt(p) for p in prepared))
+        result = await self._record(attempted, now)
+        result.full = len(prepared) == self.batch_size
+        return result
+
+    async def _claim(self, now: datetime) -> list[Prepared]:
+        async with self.unit_of_work() as uow:
+            claimed = await store.claim_due(
+                uow.session, [c.value for c in self.senders], now, now + self.lease, self.batch_size
+            )
+            if not claimed:
+                return []
+            prepared = await self._prepare(uow, claimed)
+            await uow.commit()
+        return prepared
+
+    async def _prepare(self, uow: UnitOfWork, claimed: list[store.Claimed]) -> list[Prepared]:
+        people = [c for c in claimed if c.recipient_kind != RecipientKind.SUBSCRIPTION]
+        languages = await store.languages(uow.session, (c.recipient_id for c in people))
+        names = await store.member_names(
+            uow.session, (UUID(c.recipient_id) for c in people if c.recipient_kind == RecipientKind.MEMBER)
+        )
+        prepared = []
+        for c in claimed:
+            if c.recipient_kind == RecipientKind.SUBSCRIPTION:
+                prepared.append(_webhook(c))
+                continue
+            try:
+                contact = await open_contact(
+                    uow.session, self.keyring, RecipientKind(c.recipient_kind), c.recipient_id
+                )
+            except UnknownContactKey:
+                prepared.append(
+                    Prepared(c, result=SendResult(False, error="contact sealed to a key not held"))
+                )
+                continue
+            name = (
+                names.get(UUID(c.recipient_id))
+                if c.recipient_kind == RecipientKind.MEMBER
+                else c.recipient_id
+            )
+            prepared.append(self._render(c, contact, languages.get(c.recipient_id), name or ""))
+        return prepared
+
+    def _render(
+        self, c: store.Claimed, contact: ContactPoints | None, language: str | None, name: str
+    ) -> Prepared:
+        address = (
+            None if contact is None else (contact.email if c.channel == Channel.EMAIL else contact.phone)
+        )
+        if not address:
+            return Prepared(c, result=SendResult(False, error=UNREACHABLE, retryable=False))
+        try:
+            rendered = self.renderer.render(c.template, language or "zh", {**c.params, "name": name})
+        except Exception as exc:  # a template that cannot render with these params will never render
+            error = f"template {c.template} failed: {type(exc).__name__}"
+            return Prepared(c, result=SendResult(False, error=error, retryable=False))
+        return Prepared(c, Outgoing(c.notification_id, Channel(c.channel), address, rendered, c.attempts + 1))
+
+    async def _attempt(self, p: Prepared) -> Attempted:
+        if p.outgoing is None:
+            assert p.result is not None
+            return Attempted(p.claimed, p.result, 0)
+        channel = p.outgoing.channel
+        async with self._in_flight:
+            bucket = self._buckets.get(channel)
+            if bucket is not None:
+                await asyncio.sleep(bucket.take(self._clock()))
+            started = time.monotonic()
+            try:
+                result = await self.senders[channel].send(p.outgoing)
+            except Exception as exc:  # a sender must not raise; if one does, the attempt failed
+                log.warning("%s sender raised %s", channel.value, type(exc).__name__)
+                result = SendResult(False, error=f"sender raised {type(exc).__name__}")
+            elapsed = time.monotonic() - started
+        ATTEMPT_SECONDS.labels(channel=channel.value).observe(elapsed)
+        return Attempted(p.claimed, result, int(elapsed * 1000))
+
+    async def _record(self, attempted: list[Attempted], now: datetime) -> RoundResult:
+        outcome = RoundResult()
+        async with self.unit_of_work() as uow:
+            for a in attempted:
+                decision = self.policy.decide(a.result, a.claimed.attempts, now)
+                if not await store.record_outcome(
+                    uow.session, a.claimed, _row_values(decision, a.result), _attempt_row(a, decision)
+                ):
+                    outcome.lost += 1
+                    log.warning(
+                        "dispatch: lease of %s ran out before its outcome was recorded",
+                        a.claimed.notification_id,
+                    )
+                    continue
+                _emit(uow, a, decision)
+                _count(outcome, a, decision)
+            await uow.commit()
+        return outcome
+
+
+def _webhook(c: store.Claimed) -> Prepared:
+    """A branch system's message: no template, the body is the event as planned."""
+    body = c.params.get("body")
+    if not isinstance(body, str):
+        return Prepared(c, result=SendResult(False, error="webhook content has no body", retryable=False))
+    rendered = Rendered(subject=c.caused_type, text=body, html="")
+    return Prepared(c, Outgoing(c.notification_id, Channel.WEBHOOK, c.recipient_id, rendered, c.attempts + 1))
+
+
+def _row_values(decision: Decision, result: SendResult) -> dict[str, Any]:
+    values: dict[str, Any] = {"attempts": decision.attempts, "provider": result.provider}
+    if decision.verdict == Verdict.DELIVERED:
+        return values | {"status": "delivered", "delivered_at": utcnow(), "last_error": None}
+    if decision.verdict == Verdict.RETRY:
+        return values | {"next_attempt_at": decision.next_attempt_at, "last_error": result.error}
+    return values | {"status": "failed", "last_error": result.error}
+
+
+def _attempt_row(a: Attempted, decision: Decision) -> dict[str, Any]:
+    return {
+        "attempt": decision.attempts,
+        "channel": a.claimed.channel,
+        "provider": a.result.provider,
+        "subscription_id": UUID(a.claimed.recipient_id) if a.claimed.channel == Channel.WEBHOOK else None,
+        "outcome": "delivered" if a.result.delivered else "failed",
+        "status_code": a.result.status_code,
+        "error": a.result.error,
+        "duration_ms": a.duration_ms,
+    }
+
+
+def _emit(uow: UnitOfWork, a: Attempted, decision: Decision) -> None:
+    c = a.claimed
+    common: dict[str, Any] = {
+        "notification_id": c.notification_id,
+        "recipient_id": c.recipient_id,
+        "channel": Channel(c.channel),
+        "template": c.template,
+        "caused_by": c.caused_by,
+        "attempts": decision.attempts,
+        "provider": a.result.provider,
+    }
+    if decision.verdict == Verdict.DELIVERED:
+        uow.emit(NotificationDelivered(**common, delivered_at=utcnow()), district=c.district)
+    else:
+        final = decision.verdict == Verdict.FAILED
+        reason = a.result.error or "failed"
+        uow.emit(NotificationFailed(**common, reason=reason, dead_lettered=final), district=c.district)
+
+
+def _count(outcome: RoundResult, a: Attempted, decision: Decision) -> None:
+    channel, provider = a.claimed.channel, a.result.provider or "none"
+    if decision.verdict == Verdict.DELIVERED:
+        outcome.delivered += 1
+        SENT.labels(channel=channel, provider=provider).inc()
+        return
+    final = decision.verdict == Verdict.FAILED
+    if final:
+        outcome.failed += 1
+    else:
+        outcome.retried += 1
+    FAILED.labels(channel=channel, provider=provider, final=str(final).lower()).inc()
+
+
+def build_dispatcher(
+    settings: NotificationsSettings, runtime: Runtime, keyring: ContactKeyring
+) -> Dispatcher:
+    """The dispatcher of a running service, from its settings."""
+    s = settings
+    policy = RetryPolicy(
+        s.delivery_attempts,
+        timedelta(seconds=s.delivery_backoff_seconds),
+        timedelta(seconds=s.delivery_max_backoff_seconds),
+    )
+    rates = {
+        Channel.EMAIL: s.email_rate_per_second,
+        Channel.SMS: s.sms_rate_per_second,
+        Channel.WEBHOOK: s.webhook_rate_per_second,
+    }
+    return Dispatcher(
+        runtime.unit_of_work,
+        keyring,
+        build_senders(s, runtime.session_factory, keyring),
+        policy,
+        rates,
+        batch_size=s.dispatch_batch_size,
+        concurrency=s.dispatch_concurrency,
+        lease=timedelta(seconds=s.dispatch_lease_seconds),
+        poll_seconds=s.dispatch_poll_seconds,
+    )
