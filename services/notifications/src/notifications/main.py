@@ -26,7 +26,8 @@ def build_app(settings: NotificationsSettings) -> FastAPI:
         """The dispatcher and the digest loop run in every replica (rows are claimed with SKIP LOCKED)."""
         dispatcher = build_dispatcher(settings, runtime, app.state.contact_keyring)
         app.state.dispatcher = dispatcher  # tests run a round as of a chosen time
-        runtime.spawn(dispatcher.run(), "notifications-dispatcher")
+        if settings.dispatch_enabled:
+            runtime.spawn(dispatcher.run(), "notifications-dispatcher")
 
     app = create_app(
         ServiceDefinition(

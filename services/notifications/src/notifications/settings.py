@@ -48,6 +48,9 @@ class NotificationsSettings(ServiceSettings):
     )
 
     # Dispatch and channels (the dispatcher loop runs in every replica).
+    dispatch_enabled: bool = Field(
+        True, description="Run the dispatcher loop in this replica (tests drive its rounds themselves)"
+    )
     email_providers: list[str] = Field(
         default_factory=list,
         description=(

@@ -124,10 +124,14 @@ class Dispatcher:
         try:
             await every(self.poll_seconds, round_, log, "dispatch")
         finally:
-            for sender in self.senders.values():
-                close = getattr(sender, "close", None)
-                if close is not None:
-                    await close()
+            await self.close()
+
+    async def close(self) -> None:
+        """Close the senders' connections (SMTP pools, HTTP clients)."""
+        for sender in self.senders.values():
+            close = getattr(sender, "close", None)
+            if close is not None:
+                await close()
 
     async def run_round(self, now: datetime | None = None) -> RoundResult:
         """One round as of `now` (default: the clock): what is due by then is sent."""
