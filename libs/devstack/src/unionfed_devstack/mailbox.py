@@ -34,7 +34,8 @@ class ReceivedMail:
 
     @property
     def message(self) -> EmailMessage:
-        parsed = email.message_from_bytes(self.raw, policy=email.policy.default)
+        # SMTP lines end in CRLF; the parser keeps the CR in bodies, so read it with plain newlines.
+        parsed = email.message_from_bytes(self.raw.replace(b"\r\n", b"\n"), policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         return parsed
 
