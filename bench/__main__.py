@@ -20,6 +20,7 @@ from . import (
     import_,
     latency,
     memory,
+    notifications_email,
     publish,
     relay,
 )
@@ -37,6 +38,7 @@ BENCHES: dict[str, Callable[[Servers], Awaitable[Result]]] = {
     "aid_race": aid_race.run,
     "enrol": campaigns_enrol.run,
     "campaigns_audience": campaigns_audience.run,
+    "notifications_email": notifications_email.run,
 }
 
 
