@@ -12,7 +12,15 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.adapters.orm import contents, delivery_attempts, members, notifications, preferences
+from notifications.adapters.orm import (
+    contact_points,
+    contents,
+    delivery_attempts,
+    members,
+    notifications,
+    officers,
+    preferences,
+)
 from notifications.domain.preferences import DEFAULT_LANGUAGE
 
 
@@ -105,25 +113,61 @@ async def member_names(session: AsyncSession, member_ids: Iterable[UUID]) -> dic
     return {r.member_id: r.name for r in await session.execute(query)}
 
 
-async def record_outcome(
-    session: AsyncSession, claimed: Claimed, values: dict[str, Any], attempt: dict[str, Any]
-) -> bool:
-    """Apply an attempt's outcome and log it, unless the lease was lost (the message was claimed
-    again after `lease_until`: that round records it). False when lost."""
+async def sealed_contacts(
+    session: AsyncSession, member_ids: Iterable[UUID], officer_ids: Iterable[str]
+) -> dict[str, tuple[str, str]]:
+    """The sealed contact points of these recipients, by recipient id: (key id, sealed box); one
+    query per kind for a whole round (`contacts_store.open_contact` is the one-recipient form)."""
+    found: dict[str, tuple[str, str]] = {}
+    members_ = list(set(member_ids))
+    if members_:
+        cp = contact_points.c
+        query = sa.select(cp.member_id, cp.key_id, cp.sealed).where(cp.member_id.in_(members_))
+        found |= {str(r.member_id): (r.key_id, r.sealed) for r in await session.execute(query)}
+    officers_ = list(set(officer_ids))
+    if officers_:
+        o = officers.c
+        query = sa.select(o.officer_id, o.key_id, o.sealed).where(
+            o.officer_id.in_(officers_), o.sealed.is_not(None), o.key_id.is_not(None)
+        )
+        found |= {r.officer_id: (r.key_id, r.sealed) for r in await session.execute(query)}
+    return found
+
+
+def _leased(ids: Collection[UUID], lease_until: datetime) -> Any:
+    n = notifications.c
+    return sa.and_(n.notification_id.in_(list(ids)), n.status == "pending", n.next_attempt_at == lease_until)
+
+
+async def record_delivered(
+    session: AsyncSession, ids: Collection[UUID], lease_until: datetime, provider: str | None, at: datetime
+) -> set[UUID]:
+    """Mark these messages (delivered by `provider`) delivered, in one statement; the ids whose
+    lease still held (the others were claimed again after `lease_until`: that round records them)."""
     n = notifications.c
     updated = await session.execute(
         notifications.update()
-        .where(
-            n.notification_id == claimed.notification_id,
-            n.status == "pending",
-            n.next_attempt_at == claimed.lease_until,
+        .where(_leased(ids, lease_until))
+        .values(
+            status="delivered", attempts=n.attempts + 1, provider=provider, delivered_at=at, last_error=None
         )
-        .values(**values)
         .returning(n.notification_id)
     )
-    if updated.one_or_none() is None:
-        return False
-    await session.execute(
-        delivery_attempts.insert().values(notification_id=claimed.notification_id, **attempt)
+    return set(updated.scalars())
+
+
+async def record_failure(session: AsyncSession, claimed: Claimed, values: dict[str, Any]) -> bool:
+    """Apply a failed attempt's outcome (retry later, or failed for good) unless the lease was lost."""
+    updated = await session.execute(
+        notifications.update()
+        .where(_leased([claimed.notification_id], claimed.lease_until))
+        .values(**values)
+        .returning(notifications.c.notification_id)
     )
-    return True
+    return updated.one_or_none() is not None
+
+
+async def log_attempts(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """The delivery log's rows of a round, in one statement."""
+    if rows:
+        await session.execute(delivery_attempts.insert(), rows)

@@ -37,7 +37,6 @@ from unionfed_events.notifications import NotificationDelivered, NotificationFai
 
 from notifications.adapters import dispatch_store as store
 from notifications.adapters.channels import build_senders
-from notifications.adapters.contacts_store import open_contact
 from notifications.adapters.templates import Renderer
 from notifications.domain.delivery import UNREACHABLE, Decision, RetryPolicy, TokenBucket, Verdict
 from notifications.domain.model import Channel, ChannelSender, Outgoing, RecipientKind, Rendered, SendResult
@@ -156,32 +155,33 @@ class Dispatcher:
         return prepared
 
     async def _prepare(self, uow: UnitOfWork, claimed: list[store.Claimed]) -> list[Prepared]:
+        """Each claimed message rendered for its recipient, or why it cannot go; what rendering
+        needs is read for the whole batch at once (names, languages, sealed contact points)."""
         people = [c for c in claimed if c.recipient_kind != RecipientKind.SUBSCRIPTION]
+        member_ids = [UUID(c.recipient_id) for c in people if c.recipient_kind == RecipientKind.MEMBER]
+        officer_ids = [c.recipient_id for c in people if c.recipient_kind == RecipientKind.OFFICER]
         languages = await store.languages(uow.session, (c.recipient_id for c in people))
-        names = await store.member_names(
-            uow.session, (UUID(c.recipient_id) for c in people if c.recipient_kind == RecipientKind.MEMBER)
-        )
+        names = await store.member_names(uow.session, member_ids)
+        sealed = await store.sealed_contacts(uow.session, member_ids, officer_ids)
         prepared = []
         for c in claimed:
             if c.recipient_kind == RecipientKind.SUBSCRIPTION:
                 prepared.append(_webhook(c))
                 continue
             try:
-                contact = await open_contact(
-                    uow.session, self.keyring, RecipientKind(c.recipient_kind), c.recipient_id
-                )
+                contact = self._open(sealed.get(c.recipient_id))
             except UnknownContactKey:
                 prepared.append(
                     Prepared(c, result=SendResult(False, error="contact sealed to a key not held"))
                 )
                 continue
-            name = (
-                names.get(UUID(c.recipient_id))
-                if c.recipient_kind == RecipientKind.MEMBER
-                else c.recipient_id
-            )
+            is_member = c.recipient_kind == RecipientKind.MEMBER
+            name = names.get(UUID(c.recipient_id)) if is_member else c.recipient_id
             prepared.append(self._render(c, contact, languages.get(c.recipient_id), name or ""))
         return prepared
+
+    def _open(self, sealed: tuple[str, str] | None) -> ContactPoints | None:
+        return None if sealed is None else self.keyring.unseal(*sealed)
 
     def _render(
         self, c: store.Claimed, contact: ContactPoints | None, language: str | None, name: str
@@ -218,23 +218,41 @@ class Dispatcher:
         return Attempted(p.claimed, result, int(elapsed * 1000))
 
     async def _record(self, attempted: list[Attempted], now: datetime) -> RoundResult:
+        """Every outcome of the round in one transaction: delivered rows in one statement per
+        provider, failures one by one (few), the attempt log in one statement, the events."""
         outcome = RoundResult()
+        decided = [(a, self.policy.decide(a.result, a.claimed.attempts, now)) for a in attempted]
         async with self.unit_of_work() as uow:
-            for a in attempted:
-                decision = self.policy.decide(a.result, a.claimed.attempts, now)
-                if not await store.record_outcome(
-                    uow.session, a.claimed, _row_values(decision, a.result), _attempt_row(a, decision)
+            recorded = await self._record_delivered(
+                uow, [(a, d) for a, d in decided if d.verdict == Verdict.DELIVERED]
+            )
+            for a, d in decided:
+                if d.verdict != Verdict.DELIVERED and await store.record_failure(
+                    uow.session, a.claimed, _failure_values(d, a.result)
                 ):
-                    outcome.lost += 1
-                    log.warning(
-                        "dispatch: lease of %s ran out before its outcome was recorded",
-                        a.claimed.notification_id,
-                    )
-                    continue
-                _emit(uow, a, decision)
-                _count(outcome, a, decision)
+                    recorded.add(a.claimed.notification_id)
+            kept = [(a, d) for a, d in decided if a.claimed.notification_id in recorded]
+            await store.log_attempts(uow.session, [_attempt_row(a, d) for a, d in kept])
+            for a, d in kept:
+                _emit(uow, a, d)
+                _count(outcome, a, d)
             await uow.commit()
+        outcome.lost = len(decided) - len(kept)
+        if outcome.lost:
+            log.warning("dispatch: %d outcome(s) not recorded, their lease ran out first", outcome.lost)
         return outcome
+
+    async def _record_delivered(
+        self, uow: UnitOfWork, delivered: list[tuple[Attempted, Decision]]
+    ) -> set[UUID]:
+        by_provider: dict[str | None, list[UUID]] = {}
+        for a, _ in delivered:
+            by_provider.setdefault(a.result.provider, []).append(a.claimed.notification_id)
+        recorded: set[UUID] = set()
+        for provider, ids in by_provider.items():
+            lease = delivered[0][0].claimed.lease_until  # one lease for the whole round
+            recorded |= await store.record_delivered(uow.session, ids, lease, provider, utcnow())
+        return recorded
 
 
 def _webhook(c: store.Claimed) -> Prepared:
@@ -246,17 +264,20 @@ def _webhook(c: store.Claimed) -> Prepared:
     return Prepared(c, Outgoing(c.notification_id, Channel.WEBHOOK, c.recipient_id, rendered, c.attempts + 1))
 
 
-def _row_values(decision: Decision, result: SendResult) -> dict[str, Any]:
-    values: dict[str, Any] = {"attempts": decision.attempts, "provider": result.provider}
-    if decision.verdict == Verdict.DELIVERED:
-        return values | {"status": "delivered", "delivered_at": utcnow(), "last_error": None}
+def _failure_values(decision: Decision, result: SendResult) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "attempts": decision.attempts,
+        "provider": result.provider,
+        "last_error": result.error,
+    }
     if decision.verdict == Verdict.RETRY:
-        return values | {"next_attempt_at": decision.next_attempt_at, "last_error": result.error}
-    return values | {"status": "failed", "last_error": result.error}
+        return values | {"next_attempt_at": decision.next_attempt_at}
+    return values | {"status": "failed"}
 
 
 def _attempt_row(a: Attempted, decision: Decision) -> dict[str, Any]:
     return {
+        "notification_id": a.claimed.notification_id,
         "attempt": decision.attempts,
         "channel": a.claimed.channel,
         "provider": a.result.provider,
