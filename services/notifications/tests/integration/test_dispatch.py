@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from dispatch_rows import add_member, add_notification, attempts_of, count_attempts, notification
+from notifications.domain.model import Channel, ChannelSender, Outgoing, SendResult
 from notifications.handlers.dispatch import Dispatcher, RoundResult, build_dispatcher
 from notifications_testkit import new_district
 from unionfed_devstack._util import free_port
@@ -211,3 +212,50 @@ async def test_a_message_held_until_later_goes_only_in_a_round_as_of_that_time(
         assert (await dispatcher(svc).run_round(quiet_ends)).delivered == 1
         [request] = await http_receiver.wait_for("/sms")
         assert request.json()["reference"] == str(held)
+
+
+class GatedSender:
+    """A real sender that holds each message until the test opens the gate."""
+
+    def __init__(self, inner: ChannelSender) -> None:
+        self.channel = inner.channel
+        self.inner = inner
+        self.entered = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def send(self, message: Outgoing) -> SendResult:
+        self.entered.set()
+        await self.gate.wait()
+        return await self.inner.send(message)
+
+
+async def test_a_round_that_outlives_its_lease_records_nothing_and_the_resend_carries_the_same_message_id(
+    notifications_service, smtp_server
+) -> None:
+    district = new_district()
+    async with notifications_service([district], email_providers=[smtp_server.url], **QUIET) as svc:
+        member = await add_member(svc.engine, district, email="sun@example.org")
+        notification_id = await add_notification(svc.engine, district, member, "email")
+        runtime, keyring = svc.app.state.runtime, svc.app.state.contact_keyring
+        slow = build_dispatcher(svc.settings, runtime, keyring)
+        gated = GatedSender(slow.senders[Channel.EMAIL])
+        slow.senders[Channel.EMAIL] = gated
+        now = datetime.now(UTC)
+        try:
+            stuck = asyncio.create_task(slow.run_round(now))
+            await asyncio.wait_for(gated.entered.wait(), 30)
+            lease_over = now + timedelta(seconds=svc.settings.dispatch_lease_seconds + 1)
+            assert (await dispatcher(svc).run_round(lease_over)).delivered == 1
+            gated.gate.set()
+            late = await stuck
+        finally:
+            await slow.close()
+
+        assert (late.delivered, late.lost) == (0, 1)
+        mails = await smtp_server.wait_for("sun@example.org", count=2)
+        assert {m.message_id for m in mails} == {f"<{notification_id}@unionfed.local>"}  # droppable
+        row = await notification(svc.engine, notification_id)
+        assert (row.status, row.attempts) == ("delivered", 1)
+        assert len(await attempts_of(svc.engine, notification_id)) == 1
+        # The late round recorded nothing (`lost`), so it staged no second NotificationDelivered.
+        await svc.events.wait("NotificationDelivered", notification_id=str(notification_id))
