@@ -24,36 +24,32 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from prometheus_client import Counter, Histogram
 from unionfed_chassis.contact_seal import ContactKeyring, ContactPoints, UnknownContactKey
 from unionfed_chassis.db import UnitOfWork
 from unionfed_chassis.periodic import UnitOfWorkFactory, every
 from unionfed_chassis.runtime import Runtime
-from unionfed_events.notifications import NotificationDelivered, NotificationFailed
 
 from notifications.adapters import dispatch_store as store
 from notifications.adapters.channels import build_senders
 from notifications.adapters.templates import Renderer
 from notifications.domain.delivery import UNREACHABLE, Decision, RetryPolicy, TokenBucket, Verdict
 from notifications.domain.model import Channel, ChannelSender, Outgoing, RecipientKind, Rendered, SendResult
+from notifications.handlers.dispatch_outcome import (
+    ATTEMPT_SECONDS,
+    Attempted,
+    RoundResult,
+    attempt_row,
+    count,
+    emit,
+    failure_values,
+    utcnow,
+)
 from notifications.settings import NotificationsSettings
 
 log = logging.getLogger("unionfed.notifications.dispatch")
-
-SENT = Counter("unionfed_notifications_sent_total", "Messages delivered", ["channel", "provider"])
-FAILED = Counter(
-    "unionfed_notifications_failed_total", "Failed delivery attempts", ["channel", "provider", "final"]
-)
-ATTEMPT_SECONDS = Histogram(
-    "unionfed_notifications_attempt_seconds",
-    "Time of one delivery attempt",
-    ["channel"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-)
 
 
 @dataclass(frozen=True)
@@ -63,26 +59,6 @@ class Prepared:
     claimed: store.Claimed
     outgoing: Outgoing | None = None
     result: SendResult | None = None
-
-
-@dataclass(frozen=True)
-class Attempted:
-    claimed: store.Claimed
-    result: SendResult
-    duration_ms: int
-
-
-@dataclass
-class RoundResult:
-    delivered: int = 0
-    retried: int = 0
-    failed: int = 0
-    lost: int = 0  # outcomes not recorded: the lease ran out first
-    full: bool = False
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Dispatcher:
@@ -158,27 +134,38 @@ class Dispatcher:
         """Each claimed message rendered for its recipient, or why it cannot go; what rendering
         needs is read for the whole batch at once (names, languages, sealed contact points)."""
         people = [c for c in claimed if c.recipient_kind != RecipientKind.SUBSCRIPTION]
-        member_ids = [UUID(c.recipient_id) for c in people if c.recipient_kind == RecipientKind.MEMBER]
+        member_ids = [
+            m for c in people if c.recipient_kind == RecipientKind.MEMBER and (m := _uuid(c.recipient_id))
+        ]
         officer_ids = [c.recipient_id for c in people if c.recipient_kind == RecipientKind.OFFICER]
         languages = await store.languages(uow.session, (c.recipient_id for c in people))
         names = await store.member_names(uow.session, member_ids)
         sealed = await store.sealed_contacts(uow.session, member_ids, officer_ids)
         prepared = []
         for c in claimed:
-            if c.recipient_kind == RecipientKind.SUBSCRIPTION:
-                prepared.append(_webhook(c))
-                continue
             try:
-                contact = self._open(sealed.get(c.recipient_id))
-            except UnknownContactKey:
-                prepared.append(
-                    Prepared(c, result=SendResult(False, error="contact sealed to a key not held"))
-                )
-                continue
-            is_member = c.recipient_kind == RecipientKind.MEMBER
-            name = names.get(UUID(c.recipient_id)) if is_member else c.recipient_id
-            prepared.append(self._render(c, contact, languages.get(c.recipient_id), name or ""))
+                prepared.append(self._prepare_one(c, sealed, names, languages))
+            except Exception as exc:  # one bad row must not hold up the batch (it would, round after round)
+                error = f"cannot prepare the message: {type(exc).__name__}"
+                prepared.append(Prepared(c, result=SendResult(False, error=error, retryable=False)))
         return prepared
+
+    def _prepare_one(
+        self,
+        c: store.Claimed,
+        sealed: dict[str, tuple[str, str]],
+        names: dict[UUID, str | None],
+        languages: dict[str, str],
+    ) -> Prepared:
+        if c.recipient_kind == RecipientKind.SUBSCRIPTION:
+            return _webhook(c)
+        try:
+            contact = self._open(sealed.get(c.recipient_id))
+        except UnknownContactKey:  # retryable: the key may yet be configured
+            return Prepared(c, result=SendResult(False, error="contact sealed to a key not held"))
+        is_member = c.recipient_kind == RecipientKind.MEMBER
+        name = names.get(UUID(c.recipient_id)) if is_member else c.recipient_id
+        return self._render(c, contact, languages.get(c.recipient_id), name or "")
 
     def _open(self, sealed: tuple[str, str] | None) -> ContactPoints | None:
         return None if sealed is None else self.keyring.unseal(*sealed)
@@ -228,14 +215,14 @@ class Dispatcher:
             )
             for a, d in decided:
                 if d.verdict != Verdict.DELIVERED and await store.record_failure(
-                    uow.session, a.claimed, _failure_values(d, a.result)
+                    uow.session, a.claimed, failure_values(d, a.result)
                 ):
                     recorded.add(a.claimed.notification_id)
             kept = [(a, d) for a, d in decided if a.claimed.notification_id in recorded]
-            await store.log_attempts(uow.session, [_attempt_row(a, d) for a, d in kept])
+            await store.log_attempts(uow.session, [attempt_row(a, d) for a, d in kept])
             for a, d in kept:
-                _emit(uow, a, d)
-                _count(outcome, a, d)
+                emit(uow, a, d)
+                count(outcome, a, d)
             await uow.commit()
         outcome.lost = len(decided) - len(kept)
         if outcome.lost:
@@ -255,6 +242,13 @@ class Dispatcher:
         return recorded
 
 
+def _uuid(text: str) -> UUID | None:
+    try:
+        return UUID(text)
+    except ValueError:
+        return None
+
+
 def _webhook(c: store.Claimed) -> Prepared:
     """A branch system's message: no template, the body is the event as planned."""
     body = c.params.get("body")
@@ -262,64 +256,6 @@ def _webhook(c: store.Claimed) -> Prepared:
         return Prepared(c, result=SendResult(False, error="webhook content has no body", retryable=False))
     rendered = Rendered(subject=c.caused_type, text=body, html="")
     return Prepared(c, Outgoing(c.notification_id, Channel.WEBHOOK, c.recipient_id, rendered, c.attempts + 1))
-
-
-def _failure_values(decision: Decision, result: SendResult) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "attempts": decision.attempts,
-        "provider": result.provider,
-        "last_error": result.error,
-    }
-    if decision.verdict == Verdict.RETRY:
-        return values | {"next_attempt_at": decision.next_attempt_at}
-    return values | {"status": "failed"}
-
-
-def _attempt_row(a: Attempted, decision: Decision) -> dict[str, Any]:
-    return {
-        "notification_id": a.claimed.notification_id,
-        "attempt": decision.attempts,
-        "channel": a.claimed.channel,
-        "provider": a.result.provider,
-        "subscription_id": UUID(a.claimed.recipient_id) if a.claimed.channel == Channel.WEBHOOK else None,
-        "outcome": "delivered" if a.result.delivered else "failed",
-        "status_code": a.result.status_code,
-        "error": a.result.error,
-        "duration_ms": a.duration_ms,
-    }
-
-
-def _emit(uow: UnitOfWork, a: Attempted, decision: Decision) -> None:
-    c = a.claimed
-    common: dict[str, Any] = {
-        "notification_id": c.notification_id,
-        "recipient_id": c.recipient_id,
-        "channel": Channel(c.channel),
-        "template": c.template,
-        "caused_by": c.caused_by,
-        "attempts": decision.attempts,
-        "provider": a.result.provider,
-    }
-    if decision.verdict == Verdict.DELIVERED:
-        uow.emit(NotificationDelivered(**common, delivered_at=utcnow()), district=c.district)
-    else:
-        final = decision.verdict == Verdict.FAILED
-        reason = a.result.error or "failed"
-        uow.emit(NotificationFailed(**common, reason=reason, dead_lettered=final), district=c.district)
-
-
-def _count(outcome: RoundResult, a: Attempted, decision: Decision) -> None:
-    channel, provider = a.claimed.channel, a.result.provider or "none"
-    if decision.verdict == Verdict.DELIVERED:
-        outcome.delivered += 1
-        SENT.labels(channel=channel, provider=provider).inc()
-        return
-    final = decision.verdict == Verdict.FAILED
-    if final:
-        outcome.failed += 1
-    else:
-        outcome.retried += 1
-    FAILED.labels(channel=channel, provider=provider, final=str(final).lower()).inc()
 
 
 def build_dispatcher(
