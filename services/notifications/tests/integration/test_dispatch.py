@@ -259,3 +259,63 @@ async def test_a_round_that_outlives_its_lease_records_nothing_and_the_resend_ca
         assert len(await attempts_of(svc.engine, notification_id)) == 1
         # The late round recorded nothing (`lost`), so it staged no second NotificationDelivered.
         await svc.events.wait("NotificationDelivered", notification_id=str(notification_id))
+
+
+class SteppedClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class ClockAdvancingSender:
+    """A real sender after which the dispatcher's clock has moved past half the lease."""
+
+    def __init__(self, inner: ChannelSender, clock: SteppedClock, by: float) -> None:
+        self.channel = inner.channel
+        self.inner, self.clock, self.by = inner, clock, by
+
+    async def send(self, message: Outgoing) -> SendResult:
+        result = await self.inner.send(message)
+        self.clock.now += self.by
+        return result
+
+
+async def test_no_send_starts_after_half_the_lease_and_those_left_go_after_it(
+    notifications_service, smtp_server
+) -> None:
+    district = new_district()
+    async with notifications_service([district], email_providers=[smtp_server.url], **QUIET) as svc:
+        ids = []
+        for i in range(3):
+            member = await add_member(svc.engine, district, email=f"late{i}@example.org")
+            ids.append(await add_notification(svc.engine, district, member, "email"))
+        lease = timedelta(seconds=svc.settings.dispatch_lease_seconds)
+        real = dispatcher(svc)
+        clock = SteppedClock()
+        sender = ClockAdvancingSender(real.senders[Channel.EMAIL], clock, lease.total_seconds())
+        slow = Dispatcher(
+            real.unit_of_work,
+            real.keyring,
+            {Channel.EMAIL: sender},
+            real.policy,
+            {},
+            batch_size=10,
+            concurrency=1,
+            lease=lease,
+            poll_seconds=1,
+            clock=clock,
+        )
+        now = datetime.now(UTC)
+
+        result = await slow.run_round(now)
+        assert (result.delivered, result.deferred, result.lost) == (1, 2, 0)
+        rows = [await notification(svc.engine, i) for i in ids]
+        left = [r for r in rows if r.status == "pending"]
+        assert len(left) == 2 and all(r.attempts == 0 and r.next_attempt_at == now + lease for r in left)
+        assert await count_attempts(svc.engine, ids) == 1
+        assert await real.run_round(now + lease - timedelta(seconds=1)) == RoundResult()  # still leased
+
+        assert (await real.run_round(now + lease)).delivered == 2
+        assert len(smtp_server.messages()) == 3

@@ -111,11 +111,16 @@ class Dispatcher:
     async def run_round(self, now: datetime | None = None) -> RoundResult:
         """One round as of `now` (default: the clock): what is due by then is sent."""
         now = now or utcnow()
+        # No send starts after half the lease: the other half is for sends under way to finish
+        # (a provider's timeout, failover) before another replica may take their rows over.
+        start_by = self._clock() + self.lease.total_seconds() / 2
         prepared = await self._claim(now)
         if not prepared:
             return RoundResult()
-        attempted = await asyncio.gather(*(self._attempt(p) for p in prepared))
+        tried = await asyncio.gather(*(self._attempt(p, start_by) for p in prepared))
+        attempted = [a for a in tried if a is not None]
         result = await self._record(attempted, now)
+        result.deferred = len(tried) - len(attempted)
         result.full = len(prepared) == self.batch_size
         return result
 
@@ -185,7 +190,9 @@ class Dispatcher:
             return Prepared(c, result=SendResult(False, error=error, retryable=False))
         return Prepared(c, Outgoing(c.notification_id, Channel(c.channel), address, rendered, c.attempts + 1))
 
-    async def _attempt(self, p: Prepared) -> Attempted:
+    async def _attempt(self, p: Prepared, start_by: float) -> Attempted | None:
+        """The send's outcome; None when it was not started in time (the row stays leased and
+        goes in a round after the lease)."""
         if p.outgoing is None:
             assert p.result is not None
             return Attempted(p.claimed, p.result, 0)
@@ -194,6 +201,8 @@ class Dispatcher:
             bucket = self._buckets.get(channel)
             if bucket is not None:
                 await asyncio.sleep(bucket.take(self._clock()))
+            if self._clock() > start_by:
+                return None
             started = time.monotonic()
             try:
                 result = await self.senders[channel].send(p.outgoing)

@@ -41,6 +41,7 @@ class RoundResult:
     retried: int = 0
     failed: int = 0
     lost: int = 0  # outcomes not recorded: the lease ran out first
+    deferred: int = 0  # claimed but not sent: half the lease had passed (sent after the lease)
     full: bool = False
 
 
