@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Self
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
 from unionfed_chassis import contact_seal
 from unionfed_chassis.settings import ServiceSettings
 
@@ -13,6 +15,9 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 class NotificationsSettings(ServiceSettings):
+    # Provider URLs may carry a password: a refused value is named by position, never shown.
+    model_config = SettingsConfigDict(**ServiceSettings.model_config, hide_input_in_errors=True)
+
     service_name: str = "notifications"
     http_port: int = 8104
 
@@ -99,6 +104,16 @@ class NotificationsSettings(ServiceSettings):
         ),
     )
 
+    @field_validator("email_providers")
+    @classmethod
+    def _check_email_providers(cls, urls: list[str]) -> list[str]:
+        return _check_urls(urls, "EMAIL_PROVIDERS", ("smtp", "smtps"))
+
+    @field_validator("sms_providers")
+    @classmethod
+    def _check_sms_providers(cls, urls: list[str]) -> list[str]:
+        return _check_urls(urls, "SMS_PROVIDERS", ("http", "https"))
+
     @model_validator(mode="after")
     def _check_contact_key(self) -> Self:
         if self.contact_private_key is None and self.environment != "development":
@@ -117,3 +132,17 @@ class NotificationsSettings(ServiceSettings):
         keys = {kid: k.get_secret_value() for kid, k in self.contact_previous_keys.items()}
         keys[self.contact_key_id] = current
         return contact_seal.ContactKeyring(keys)
+
+
+def _check_urls(urls: list[str], setting: str, schemes: tuple[str, ...]) -> list[str]:
+    """Each URL of a provider list has one of `schemes` and a host; the error names the position,
+    never the URL (it may carry a password)."""
+    for i, url in enumerate(urls):
+        parts = urlsplit(url)
+        try:
+            parts.port  # noqa: B018 (parsing it is the check)
+        except ValueError:
+            raise ValueError(f"{setting}[{i}] has an invalid port") from None
+        if parts.scheme not in schemes or not parts.hostname:
+            raise ValueError(f"{setting}[{i}] must be {' or '.join(f'{s}://host:port' for s in schemes)}")
+    return urls

@@ -6,6 +6,7 @@ module is present."""
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
 
 from unionfed_chassis.contact_seal import ContactKeyring
@@ -15,6 +16,8 @@ from notifications.adapters.failover import FailoverSender, NoProvider, Provider
 from notifications.adapters.sms import HttpSmsProvider
 from notifications.domain.model import Channel, ChannelSender
 from notifications.settings import NotificationsSettings
+
+log = logging.getLogger("unionfed.notifications.channels")
 
 
 def build_senders(
@@ -44,6 +47,12 @@ def _channel(
     channel: Channel, providers: list[Provider], setting: str, s: NotificationsSettings
 ) -> ChannelSender:
     if not providers:
+        log.warning(
+            "no %s provider configured: every %s message fails (set %s)",
+            channel.value,
+            channel.value,
+            setting,
+        )
         return NoProvider(channel, setting)
     return FailoverSender(channel, providers, s.provider_failure_threshold, s.provider_cooldown_seconds)
 
