@@ -70,26 +70,43 @@ class SmtpProvider:
 
     async def send(self, message: Outgoing) -> SendResult:
         started = time.monotonic()
-        client = await self._slots.get()
+        email = self.message(message)
+        pooled = await self._slots.get()
+        kept: aiosmtplib.SMTP | None = None  # back into the pool: only a connection known good
         try:
-            if client is None or not client.is_connected:
-                client = self.client()
-                await client.connect()
-            await client.send_message(self.message(message))
+            kept = await self._deliver(pooled, email)
         except aiosmtplib.SMTPResponseException as exc:
-            client = await _discard(client)
             return self._failed(f"SMTP {exc.code}", exc.code, retryable=exc.code < 500)
         except aiosmtplib.SMTPRecipientsRefused as exc:
-            client = await _discard(client)
             codes = [e.code for e in exc.recipients]
             code = codes[0] if codes else 550
             return self._failed(f"SMTP {code}: recipient refused", code, retryable=code < 500)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            client = await _discard(client)
             return self._failed(f"SMTP {type(exc).__name__} after {time.monotonic() - started:.1f}s", None)
         finally:
-            self._slots.put_nowait(client)
+            self._slots.put_nowait(kept)
         return SendResult(delivered=True, provider=self.name, status_code=250)
+
+    async def _deliver(self, pooled: aiosmtplib.SMTP | None, email: EmailMessage) -> aiosmtplib.SMTP:
+        """Send over the pooled connection, or a new one; a pooled connection the server closed
+        while it sat idle is replaced once. A connection that failed is closed, never reused."""
+        if pooled is not None and pooled.is_connected:
+            try:
+                await pooled.send_message(email)
+                return pooled
+            except aiosmtplib.SMTPServerDisconnected:
+                await _discard(pooled)  # closed while idle: once more on a new connection
+            except Exception:
+                await _discard(pooled)
+                raise
+        fresh = self.client()
+        try:
+            await fresh.connect()
+            await fresh.send_message(email)
+        except Exception:
+            await _discard(fresh)
+            raise
+        return fresh
 
     def _failed(self, error: str, code: int | None, retryable: bool = True) -> SendResult:
         return SendResult(False, provider=self.name, status_code=code, error=error, retryable=retryable)
@@ -100,11 +117,10 @@ class SmtpProvider:
             await _discard(client)
 
 
-async def _discard(client: aiosmtplib.SMTP | None) -> aiosmtplib.SMTP | None:
+async def _discard(client: aiosmtplib.SMTP | None) -> None:
     """Drop a connection whose state is unknown after an error: the next message opens a new one."""
     if client is not None and client.is_connected:
         try:
             await asyncio.wait_for(client.quit(), 2)
         except Exception:
             client.close()
-    return None  # the slot goes back empty
