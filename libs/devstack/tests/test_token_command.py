@@ -49,3 +49,22 @@ def test_a_scoped_role_without_its_unit_is_a_clear_error(
     monkeypatch.setenv("UNIONFED_DATA_DIR", str(tmp_path))
     result = runner.invoke(app, ["token", "--role", "branch_officer"])
     assert result.exit_code == 2 and "needs a branch" in result.output
+
+
+async def test_a_member_token_names_the_member_and_no_unit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UNIONFED_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    member_id = "0193f2a4-8d1e-7c3a-9b2f-4e5d6c7b8a90"
+    result = runner.invoke(
+        app, ["token", "--role", "member", "--subject", member_id, "--service", "notifications"]
+    )
+    assert result.exit_code == 0, result.output
+    secret = (tmp_path / "dev-jwt-secret").read_text().strip()
+    settings = ServiceSettings(environment="development", service_name="notifications", jwt_secret=secret)
+    principal = await settings.token_verifier.verify(result.stdout.strip())
+    assert (principal.role, principal.subject, principal.district) == ("member", member_id, None)
+    for bad in (["--subject", "dev"], ["--subject", member_id, "--district", "xuhui"]):
+        refused = runner.invoke(app, ["token", "--role", "member", *bad])
+        assert refused.exit_code == 2 and "member id" in refused.output

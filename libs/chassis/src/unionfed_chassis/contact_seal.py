@@ -69,6 +69,14 @@ class ContactKeyring:
 
     def __init__(self, keys: dict[str, str]) -> None:
         self._boxes = {kid: SealedBox(PrivateKey(base64.b64decode(k))) for kid, k in keys.items()}
+        self._public = {kid: public_key_of(k) for kid, k in keys.items()}
+
+    def public_key(self, key_id: str) -> str:
+        """The public half of a held key, to seal what the service keeps for itself (officers'
+        addresses, webhook secrets); raises `UnknownContactKey` for a key not held."""
+        if key_id not in self._public:
+            raise UnknownContactKey(f"no contact key {key_id!r} is held")
+        return self._public[key_id]
 
     def unseal(self, key_id: str, sealed_b64: str) -> ContactPoints:
         box = self._boxes.get(key_id)

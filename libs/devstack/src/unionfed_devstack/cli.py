@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -51,6 +52,7 @@ class Role(enum.StrEnum):
     district_officer = "district_officer"
     branch_officer = "branch_officer"
     operator = "operator"
+    member = "member"  # notifications' inbox and preferences: --subject is the member id
 
 
 def _note(message: str) -> None:
@@ -233,6 +235,9 @@ def token(
     except ImportError as exc:
         err.print(f"[red]error:[/] unionfed_chassis.auth.issue_token is not available ({exc})")
         raise typer.Exit(1) from exc
+    if role == Role.member and (district or branch or not _is_uuid(subject)):
+        err.print("[red]error:[/] a member token takes --subject <member id> and no --district or --branch")
+        raise typer.Exit(2)
     secret = os.environ.get("JWT_SECRET") or dev_secret(data_dir() / "dev-jwt-secret")
     try:
         jwt = issue_token(
@@ -248,6 +253,14 @@ def token(
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
     typer.echo(jwt)  # plain stdout, so TOKEN=$(unionfed token ...) works
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _bootstrap() -> str:

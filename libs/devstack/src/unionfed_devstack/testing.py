@@ -132,7 +132,8 @@ def bearer(
 
 class OfficerTokens:
     """Tokens of a service's test kit (a dataclass with `settings`): `svc.admin`,
-    `svc.district_officer(d)`, `svc.branch_officer(d, b)`, each subject named after its unit."""
+    `svc.district_officer(d)`, `svc.branch_officer(d, b)`, each subject named after its unit, and
+    `svc.member_token(member_id)`."""
 
     settings: ServiceSettings
 
@@ -151,6 +152,11 @@ class OfficerTokens:
 
     def branch_officer(self, district: str, branch: str) -> dict[str, str]:
         return self.token("branch_officer", district=district, branch=branch, subject=f"bo-{branch}")
+
+    def member_token(self, member_id: object) -> dict[str, str]:
+        """A member's token (notifications' inbox and preferences): the subject is their id. Not
+        `member()`: the service kits' `member(district, branch)` makes a member join."""
+        return self.token("member", subject=str(member_id))
 
 
 async def skip_other_districts(

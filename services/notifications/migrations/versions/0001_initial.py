@@ -31,6 +31,35 @@ TABLES = (
     "members",
 )
 
+# Live inbox (adapters/inbox_listener.py): after each statement that inserts in-app rows, NOTIFY
+# the recipients (a JSON array), or `*` when they are more than a NOTIFY payload (8,000 bytes)
+# should carry; listeners then re-query. The first count stops at 201 rows, so a fan-out chunk of
+# thousands costs one short scan of the transition table, not a sort of its recipients.
+INBOX_NOTIFY_FUNCTION = """
+CREATE OR REPLACE FUNCTION notifications_inbox_notify() RETURNS trigger AS $$
+DECLARE
+  payload text;
+BEGIN
+  IF (SELECT count(*) FROM (SELECT 1 FROM new_rows
+       WHERE channel = 'in_app' AND status = 'delivered' LIMIT 201) AS first_rows) > 200 THEN
+    PERFORM pg_notify('inbox', '*');
+    RETURN NULL;
+  END IF;
+  SELECT json_agg(DISTINCT recipient_id)::text INTO payload FROM new_rows
+   WHERE channel = 'in_app' AND status = 'delivered';
+  IF payload IS NOT NULL THEN
+    PERFORM pg_notify('inbox', CASE WHEN octet_length(payload) > 7900 THEN '*' ELSE payload END);
+  END IF;
+  RETURN NULL;
+END
+$$ LANGUAGE plpgsql
+"""
+INBOX_NOTIFY_TRIGGER = """
+CREATE TRIGGER notifications_inbox_notify AFTER INSERT ON notifications
+REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION notifications_inbox_notify()
+"""
+
 
 def upgrade() -> None:
     create_chassis_tables(op)
@@ -188,6 +217,8 @@ def upgrade() -> None:
         unique=False,
         postgresql_where=sa.text("channel = 'in_app'"),
     )
+    op.execute(INBOX_NOTIFY_FUNCTION)
+    op.execute(INBOX_NOTIFY_TRIGGER)
     op.create_table(
         "delivery_attempts",
         sa.Column("attempt_id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -219,4 +250,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in TABLES:
         op.drop_table(table)
+    op.execute("DROP FUNCTION IF EXISTS notifications_inbox_notify()")
     drop_chassis_tables(op)

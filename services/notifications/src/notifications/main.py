@@ -9,6 +9,7 @@ from unionfed_chassis.runtime import Runtime
 from unionfed_chassis.settings import ServiceSettings
 from unionfed_events import notifications as ev
 
+from notifications.adapters.inbox_listener import InboxListener
 from notifications.entrypoints.consumers import events_consumer, member_view_consumer
 from notifications.entrypoints.http import ROUTERS, install_domain_errors
 from notifications.handlers.dispatch import build_dispatcher
@@ -22,8 +23,11 @@ def build_app(settings: NotificationsSettings) -> FastAPI:
             events_consumer(settings.events_group, s.ce_source),
         ]
 
+    inbox_listener = InboxListener(settings.asyncpg_dsn)
+
     async def start_workers(runtime: Runtime) -> None:
         """The dispatcher and the digest loop run in every replica (rows are claimed with SKIP LOCKED)."""
+        runtime.spawn(inbox_listener.run(), name="inbox-listener")  # wakes this replica's live inboxes
         dispatcher = build_dispatcher(settings, runtime, app.state.contact_keyring)
         app.state.dispatcher = dispatcher  # tests run a round as of a chosen time
         if settings.dispatch_enabled:
@@ -48,6 +52,7 @@ def build_app(settings: NotificationsSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.contact_keyring = settings.contact_keyring()
+    app.state.inbox_listener = inbox_listener
     install_domain_errors(app)
     return app
 

@@ -169,7 +169,7 @@ class Dispatcher:
         except UnknownContactKey:  # retryable: the key may yet be configured
             return Prepared(c, result=SendResult(False, error="contact sealed to a key not held"))
         is_member = c.recipient_kind == RecipientKind.MEMBER
-        name = names.get(UUID(c.recipient_id)) if is_member else c.recipient_id
+        name = names.get(UUID(c.recipient_id)) if is_member else None  # as the inbox greets: ""
         return self._render(c, contact, languages.get(c.recipient_id), name or "")
 
     def _open(self, sealed: tuple[str, str] | None) -> ContactPoints | None:

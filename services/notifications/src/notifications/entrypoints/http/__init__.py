@@ -4,11 +4,14 @@ is what the app includes."""
 
 from fastapi import APIRouter
 
-from notifications.entrypoints.http import members
+from notifications.entrypoints.http import inbox, members, officers, preferences
 from notifications.entrypoints.http._common import install_domain_errors
 
 ROUTERS: list[APIRouter] = [
     members.router,
+    inbox.router,
+    preferences.router,
+    officers.router,
 ]
 
 __all__ = ["ROUTERS", "install_domain_errors"]

@@ -14,15 +14,17 @@ from unionfed_chassis.auth import Role
 
 AREAS = ("members", "inbox", "preferences", "officers", "webhooks", "deliveries")
 _OFFICE = ("members", "officers", "webhooks", "deliveries", "preferences")
+# Officers get alerts in-app too: their own inbox, keyed by their token's subject like a member's.
+_OWN = ("inbox", "preferences")
 
 ACCESS = AccessTable(
     AREAS,
     {
-        Role.FEDERATION_ADMIN: read(*_OFFICE) | write("officers", "webhooks", "preferences"),
-        Role.DISTRICT_OFFICER: read(*_OFFICE) | write("officers", "webhooks", "preferences"),
-        Role.BRANCH_OFFICER: read(*_OFFICE) | write("officers", "preferences"),
+        Role.FEDERATION_ADMIN: read(*_OFFICE, *_OWN) | write("officers", "webhooks", *_OWN),
+        Role.DISTRICT_OFFICER: read(*_OFFICE, *_OWN) | write("officers", "webhooks", *_OWN),
+        Role.BRANCH_OFFICER: read(*_OFFICE, *_OWN) | write("officers", *_OWN),
         Role.OPERATOR: read("members", "webhooks", "deliveries"),
-        Role.MEMBER: read("inbox", "preferences") | write("inbox", "preferences"),
+        Role.MEMBER: read(*_OWN) | write(*_OWN),
     },
 )
 
