@@ -21,6 +21,7 @@ from . import (
     latency,
     memory,
     notifications_email,
+    notifications_fanout,
     publish,
     relay,
 )
@@ -39,6 +40,7 @@ BENCHES: dict[str, Callable[[Servers], Awaitable[Result]]] = {
     "enrol": campaigns_enrol.run,
     "campaigns_audience": campaigns_audience.run,
     "notifications_email": notifications_email.run,
+    "notifications_fanout": notifications_fanout.run,
 }
 
 

@@ -313,12 +313,16 @@ async def _db_floor(
 
 
 def _cpu_floor(csv_bytes: bytes) -> float:
-    """The import's CPU work alone: parse and validate every row, hash and encrypt ID and phone."""
-    from membership.adapters.vault import NationalIdVault
+    """The import's CPU work alone: parse and validate every row, hash and encrypt ID and phone,
+    seal the contact points."""
+    from membership.adapters.vault import ContactKey, NationalIdVault
     from membership.domain.csv_import import parse_import
     from membership.handlers._shared import secrets_of
+    from unionfed_chassis import contact_seal
 
-    vault = NationalIdVault(secrets.token_bytes(32))
+    vault = NationalIdVault(
+        secrets.token_bytes(32), ContactKey(contact_seal.dev_public_key(), contact_seal.DEV_KEY_ID)
+    )
     with step(f"CPU floor: parse, validate, encrypt, hash {ROWS:,} rows"):
         started = time.perf_counter()
         parsed = parse_import(csv_bytes)

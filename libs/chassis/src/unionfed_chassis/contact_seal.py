@@ -55,8 +55,13 @@ def new_private_key() -> str:
 def seal(public_key_b64: str, contact: ContactPoints) -> str:
     """Base64 of the sealed JSON `{"phone": ..., "email": ...}`."""
     plain = json.dumps({"phone": contact.phone, "email": contact.email}).encode()
+    return seal_text(public_key_b64, plain.decode())
+
+
+def seal_text(public_key_b64: str, plain: str) -> str:
+    """Base64 of `plain` sealed to the key (the service's own secrets, e.g. webhook secrets)."""
     box = SealedBox(PublicKey(base64.b64decode(public_key_b64)))
-    return base64.b64encode(box.encrypt(plain)).decode()
+    return base64.b64encode(box.encrypt(plain.encode())).decode()
 
 
 class UnknownContactKey(Exception):
@@ -79,13 +84,18 @@ class ContactKeyring:
         return self._public[key_id]
 
     def unseal(self, key_id: str, sealed_b64: str) -> ContactPoints:
-        box = self._boxes.get(key_id)
-        if box is None:
-            raise UnknownContactKey(
-                f"contact points sealed to key {key_id!r}, which this service does not hold"
-            )
         try:
-            data = json.loads(box.decrypt(base64.b64decode(sealed_b64)))
-        except (CryptoError, ValueError) as exc:
+            data = json.loads(self.unseal_text(key_id, sealed_b64))
+        except ValueError as exc:
             raise UnknownContactKey(f"contact points sealed to key {key_id!r} do not open") from exc
         return ContactPoints(phone=data.get("phone"), email=data.get("email"))
+
+    def unseal_text(self, key_id: str, sealed_b64: str) -> str:
+        """What `seal_text` sealed to the key `key_id`."""
+        box = self._boxes.get(key_id)
+        if box is None:
+            raise UnknownContactKey(f"sealed to key {key_id!r}, which this service does not hold")
+        try:
+            return box.decrypt(base64.b64decode(sealed_b64)).decode()
+        except (CryptoError, ValueError) as exc:
+            raise UnknownContactKey(f"sealed to key {key_id!r}, does not open") from exc

@@ -5,7 +5,9 @@ member event carries the member's version in membership (`sequence`). A transfer
 both districts' topics, which are read independently, so a member's events can arrive out of
 order across topics: state (branch, district, status) changes only for a newer version, while
 what only MemberJoined says (name, card, joining date, birth year) is filled in whenever it
-arrives.
+arrives — unless the member was erased (`MemberErased`, PIPL): then name, card number and birth
+year are nulled and `erased_on` set, and no later or replayed MemberJoined fills them again. The
+member stays in the view with district, branch and status, so counts do not change.
 
 A service declares the two tables with `member_view_tables(metadata)` (and creates them in its
 own migration, column for column) and consumes with `member_view_consumer`.
@@ -27,6 +29,7 @@ from .db import UnitOfWork
 from .tables import timestamps
 
 MemberLeftHook = Callable[[UnitOfWork, mev.MemberLeft], Awaitable[None]]
+MemberErasedHook = Callable[[UnitOfWork, mev.MemberErased], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ def member_view_tables(metadata: sa.MetaData) -> MemberViewTables:
         sa.Column("status", sa.Text, nullable=False),
         sa.Column("joined_on", sa.Date),
         sa.Column("left_on", sa.Date),
+        # Set by MemberErased: the personal columns stay null whatever arrives later.
+        sa.Column("erased_on", sa.Date),
         # The member's version in membership (the events' `sequence`): older events never undo newer ones.
         sa.Column("version", sa.Integer, nullable=False),
         *timestamps(),
@@ -70,6 +75,10 @@ def member_view_tables(metadata: sa.MetaData) -> MemberViewTables:
     return MemberViewTables(members, branches)
 
 
+# What a member view holds that identifies the person: nulled on erasure, never refilled.
+PERSONAL = ("name", "card_number", "birth_year")
+
+
 class MemberView:
     """Applies membership's events to a service's `members` and `branches` tables."""
 
@@ -87,7 +96,13 @@ class MemberView:
         m = self.members
         statement = insert(m).values(row)
         updates: dict[str, Any] = {c: self._newer(c) for c in state}
-        updates |= {c: sa.func.coalesce(m.c[c], statement.excluded[c]) for c in facts}
+        erased = m.c.erased_on.is_not(None)
+        updates |= {
+            c: sa.case((erased, None), else_=sa.func.coalesce(m.c[c], statement.excluded[c]))
+            if c in PERSONAL
+            else sa.func.coalesce(m.c[c], statement.excluded[c])
+            for c in facts
+        }
         updates["version"] = sa.func.greatest(m.c.version, statement.excluded.version)
         updates["updated_at"] = sa.func.now()
         await uow.session.execute(statement.on_conflict_do_update(index_elements=["member_id"], set_=updates))
@@ -151,6 +166,26 @@ class MemberView:
         }
         await self._upsert(uow, row, ("branch_id", "district", "status", "left_on"), ())
 
+    async def member_erased(self, uow: UnitOfWork, e: mev.MemberErased, version: int) -> None:
+        """Null what identifies the person and remember the erasure; state keeps its rules."""
+        row = {
+            "member_id": e.member_id,
+            "branch_id": e.branch_id,
+            "district": e.district,
+            "status": "left",  # a placeholder for a member first heard of by this event
+            "erased_on": e.erased_on,
+            "version": version,
+        }
+        m = self.members
+        statement = insert(m).values(row)
+        updates: dict[str, Any] = {c: None for c in PERSONAL}
+        updates |= {
+            "erased_on": statement.excluded.erased_on,
+            "version": sa.func.greatest(m.c.version, statement.excluded.version),
+            "updated_at": sa.func.now(),
+        }
+        await uow.session.execute(statement.on_conflict_do_update(index_elements=["member_id"], set_=updates))
+
     async def contact_updated(self, uow: UnitOfWork, e: mev.MemberContactUpdated, version: int) -> None:
         row = {
             "member_id": e.member_id,
@@ -189,10 +224,17 @@ def _version(delivery: Delivery) -> int:
 
 
 def member_view_consumer(
-    group: str, source: str, domain: str, tables: MemberViewTables, on_left: MemberLeftHook | None
+    group: str,
+    source: str,
+    domain: str,
+    tables: MemberViewTables,
+    on_left: MemberLeftHook | None,
+    *,
+    on_erased: MemberErasedHook | None,
 ) -> EventConsumer:
     """Applies membership's events of every district (and the federation topic) to the view.
-    `on_left` is what else a member leaving means for the service (None: nothing else)."""
+    `on_left` is what else a member leaving means for the service, `on_erased` what else it must
+    destroy when a member is erased (its own copies of their data); None: nothing else."""
     view = MemberView(tables)
 
     async def joined(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
@@ -217,6 +259,12 @@ def member_view_consumer(
             e: mev.MemberReinstated = d.event
             await view.member_status(uow, e.member_id, e.branch_id, e.district, "active", _version(d))
 
+    async def erased(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
+        for d in deliveries:
+            await view.member_erased(uow, d.event, _version(d))
+            if on_erased is not None:
+                await on_erased(uow, d.event)
+
     async def contact(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
         for d in deliveries:
             await view.contact_updated(uow, d.event, _version(d))
@@ -239,6 +287,7 @@ def member_view_consumer(
             mev.MemberLeft: left,
             mev.MemberReinstated: reinstated,
             mev.MemberContactUpdated: contact,
+            mev.MemberErased: erased,
         },
         pattern=topics.events_pattern("membership"),
         domain=domain,

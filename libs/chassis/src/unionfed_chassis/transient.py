@@ -8,9 +8,22 @@ import asyncio
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 
+class NotYetApplicable(Exception):
+    """An event that needs another one applied first, which comes on another topic (so in no
+    guaranteed order): its partition is held and retried like after a transient error."""
+
+
 def is_transient(exc: BaseException) -> bool:
     """Errors that say 'try again later' rather than 'this event or request is bad'."""
-    if isinstance(exc, OperationalError | InterfaceError | ConnectionError | OSError | asyncio.TimeoutError):
+    transient = (
+        OperationalError,
+        InterfaceError,
+        ConnectionError,
+        OSError,
+        asyncio.TimeoutError,
+        NotYetApplicable,
+    )
+    if isinstance(exc, transient):
         return True
     if not isinstance(exc, DBAPIError):
         return False

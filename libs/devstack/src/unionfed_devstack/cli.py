@@ -263,6 +263,28 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
+@app.command("contact-key")
+def contact_key(
+    key_id: str | None = typer.Option(
+        None, "--key-id", help="Id to publish the key under (default: contact-<UTC date and time>)."
+    ),
+) -> None:
+    """Print a new key pair for members' contact points: the private half for notifications
+    (CONTACT_PRIVATE_KEY, CONTACT_KEY_ID), the public half for membership (CONTACT_PUBLIC_KEY,
+    CONTACT_KEY_ID). Rotation: give notifications the new key and keep the old one in
+    CONTACT_PREVIOUS_KEYS, give membership the new public key, then POST /contact-points/republish."""
+    from unionfed_chassis import contact_seal
+
+    private = contact_seal.new_private_key()
+    kid = key_id or time.strftime("contact-%Y%m%dT%H%M%SZ", time.gmtime())
+    typer.echo("# notifications (secret: keep it in the secret store, never in a repository)")
+    typer.echo(f"CONTACT_KEY_ID={kid}")
+    typer.echo(f"CONTACT_PRIVATE_KEY={private}")
+    typer.echo("# membership")
+    typer.echo(f"CONTACT_KEY_ID={kid}")
+    typer.echo(f"CONTACT_PUBLIC_KEY={contact_seal.public_key_of(private)}")
+
+
 def _bootstrap() -> str:
     return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or (
         f"127.0.0.1:{os.environ.get('UNIONFED_KAFKA_PORT') or DEFAULT_KAFKA_PORT}"

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from aiokafka import AIOKafkaProducer
 from unionfed_events import Envelope, Event, topics
 from unionfed_events import assistance as aev
+from unionfed_events import campaigns as cev
 from unionfed_events import membership as mev
 
 
@@ -123,3 +124,67 @@ class HardshipFeed:
             exited_on=date.today(),
         )
         await self.publish(event, district)
+
+
+@dataclass
+class CampaignsFeed:
+    """Publishes a campaign's launch the way campaigns' relay does: `CampaignLaunched` on the
+    owner district's topic (the federation's for a federation campaign), then its audience in
+    `AudienceTargeted` chunks of at most 1,000 on each district's topic, keyed by the campaign.
+    `sent` keeps every (topic, envelope), so a test can publish the same records again."""
+
+    producer: AIOKafkaProducer
+    sent: list[tuple[str, Envelope]] = field(default_factory=list)
+
+    async def publish(self, event: Event, district: str | None, topic_district: str | None) -> Envelope:
+        envelope = Envelope.wrap(event, source="/unionfed/campaigns", district=district, sequence=1)
+        topic = topics.events_topic("campaigns", topic_district)
+        await self.send(topic, envelope)
+        return envelope
+
+    async def send(self, topic: str, envelope: Envelope) -> None:
+        await self.producer.send(topic, envelope.data, key=envelope.key, headers=envelope.headers())
+        self.sent.append((topic, envelope))
+
+    async def launch_with_audience(
+        self,
+        owner: str | None,
+        audience: dict[str, list[uuid.UUID]],
+        title: str = "夏送清凉",
+        chunk_size: int = 1000,
+    ) -> uuid.UUID:
+        """Launch a campaign of `owner` (None: the federation's) for `audience` (member ids by
+        district); returns its id once every record is acknowledged by the broker."""
+        campaign_id = uuid.uuid4()
+        today = date.today()
+        launch = cev.CampaignLaunched(
+            campaign_id=campaign_id,
+            kind=cev.CampaignKind.SUMMER_COOLING,
+            title=title,
+            districts=[owner] if owner else [],
+            industries=[],
+            starts_on=today,
+            ends_on=today + timedelta(days=30),
+            audience_size=sum(len(ids) for ids in audience.values()),
+        )
+        await self.publish(launch, owner, owner)
+        await self.producer.flush()  # the launch is in the log before its first chunk
+        for district, ids in audience.items():
+            chunks = [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)] or [[]]
+            for number, chunk in enumerate(chunks, start=1):
+                event = cev.AudienceTargeted(
+                    campaign_id=campaign_id,
+                    district=district,
+                    chunk=number,
+                    chunks=len(chunks),
+                    member_ids=chunk,
+                )
+                await self.publish(event, district, district)
+        await self.producer.flush()
+        return campaign_id
+
+    async def republish(self) -> None:
+        """Publish every record sent so far again, same envelopes (a forced redelivery)."""
+        for topic, envelope in list(self.sent):
+            await self.producer.send(topic, envelope.data, key=envelope.key, headers=envelope.headers())
+        await self.producer.flush()

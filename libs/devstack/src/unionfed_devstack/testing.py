@@ -183,6 +183,11 @@ async def skip_other_districts(
     names = await list_topics(bootstrap)
     for consumer in consumers:
         if consumer.pattern is None:
+            # The contact-points topic belongs to no district: every earlier test's records (10,000
+            # of a bulk import) are foreign. A test publishes its own after the service started.
+            shared = [n for n in consumer.topics if n == topics.CONTACT_POINTS and n in names]
+            if shared:
+                await _commit_at_end(bootstrap, consumer.name, shared)
             continue
         pattern = re.compile(consumer.pattern)
         foreign = [n for n in names if pattern.match(n) and not n.startswith(own)]

@@ -1,7 +1,8 @@
 """Membership domain events: branches, members joining / moving / leaving, branch-system registration.
 
-Only masked personal data travels in these events (`national_id_masked`, `phone_masked`), except in
-the inbound command `MemberRegistrationRequested` (see `PERSONAL_DATA_EVENTS`).
+Only masked personal data travels in these events (`national_id_masked`, `phone_masked`,
+`email_masked`), except in the inbound command `MemberRegistrationRequested` (see
+`PERSONAL_DATA_EVENTS`) and, sealed, in `MemberContactPoints`.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class LeaveReason(StrEnum):
     DECEASED = "deceased"
     EXPELLED = "expelled"
     OTHER = "other"
+    ERASED = "erased"  # the person asked for their personal data to be erased (PIPL): see MemberErased
 
 
 class RegistrationOutcome(StrEnum):
@@ -197,6 +199,9 @@ class MemberContactUpdated(Event):
     )
     employer: str | None = Field(description="Current employer; null if none (e.g. flexible workers).")
     employment_type: EmploymentType | None = Field(description="How the member is employed; null if unknown.")
+    email_masked: str | None = Field(
+        default=None, description="E-mail address, masked (`z***@example.com`); null if none on record."
+    )
 
     def subject(self) -> str:
         return str(self.member_id)
@@ -240,6 +245,7 @@ class MemberRegistrationRequested(Event):
     employer: str = Field(description="The worker's employer.")
     employment_type: EmploymentType = Field(description="How the worker is employed.")
     joined_on: date | None = Field(default=None, description="Membership start date; null = today.")
+    email: str | None = Field(default=None, description="E-mail address, optional. Personal data.")
 
     def subject(self) -> str:
         return self.request_id

@@ -43,6 +43,7 @@ class Person:
     phone: str = field(repr=False)
     employer: str
     employment_type: EmploymentType | str
+    email: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,15 @@ class UpdateContact:
     phone: str | None = field(default=None, repr=False)
     employer: str | None = None
     employment_type: EmploymentType | None = None
+    email: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class EraseMember:
+    """Destroy a member's personal data on their request (PIPL); the anonymous facts stay."""
+
+    member_id: UUID
+    reason: str
 
 
 @dataclass(frozen=True)

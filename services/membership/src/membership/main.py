@@ -15,10 +15,12 @@ from membership.entrypoints.http import ROUTERS, install_domain_errors
 from membership.entrypoints.http._public import build_public_joining
 from membership.settings import MIGRATIONS, MembershipSettings
 
-_NOT_ON_EVENTS_TOPIC = (ev.MemberRegistrationRequested, ev.MemberRegistrationAnswered)
+_CONTACT_POINTS = (ev.MemberContactPoints, ev.MemberContactPointsWithdrawn)
+_NOT_ON_EVENTS_TOPIC = (ev.MemberRegistrationRequested, ev.MemberRegistrationAnswered, *_CONTACT_POINTS)
 PUBLISHES: list[type[Event] | tuple[type[Event], str]] = [
     *(e for e in ev.EVENTS if e not in _NOT_ON_EVENTS_TOPIC),
     (ev.MemberRegistrationAnswered, topics.system_template("membership", "replies")),
+    *((e, topics.CONTACT_POINTS) for e in _CONTACT_POINTS),
 ]
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
+from unionfed_chassis import contact_seal
 from unionfed_chassis.rate_limit import parse_limits
 from unionfed_chassis.settings import ServiceSettings
 
-from membership.adapters.vault import NationalIdVault
+from membership.adapters.vault import ContactKey, NationalIdVault
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -24,6 +26,14 @@ class MembershipSettings(ServiceSettings):
     national_id_key: str = Field(
         DEV_NATIONAL_ID_KEY,
         description="Hex secret (32+ bytes) the ID lookup hash and the ID/phone encryption keys derive from",
+    )
+    contact_public_key: str = Field(
+        default_factory=contact_seal.dev_public_key,
+        description="Base64 public key of the notifications service that contact points are sealed to "
+        "(`unionfed contact-key`); the development key is refused unless ENVIRONMENT=development",
+    )
+    contact_key_id: str = Field(
+        contact_seal.DEV_KEY_ID, min_length=1, description="Id of that key, published with every sealed box"
     )
     seed_members: int = Field(3000, description="Members `python -m membership.seed` creates")
     seed_random: int = Field(7, description="Seed of the demo data generator (same seed, same data)")
@@ -55,6 +65,17 @@ class MembershipSettings(ServiceSettings):
             raise ValueError(f"not a rate limit such as '10/minute;100/hour': {exc}") from None
         return spec
 
+    @field_validator("contact_public_key")
+    @classmethod
+    def _check_contact_public_key(cls, key: str) -> str:
+        try:
+            raw = base64.b64decode(key, validate=True)
+        except ValueError:
+            raise ValueError("CONTACT_PUBLIC_KEY must be base64") from None
+        if len(raw) != 32:
+            raise ValueError("CONTACT_PUBLIC_KEY must be a 32-byte X25519 public key")
+        return key
+
     @model_validator(mode="after")
     def _check_national_id_key(self) -> MembershipSettings:
         try:
@@ -66,6 +87,11 @@ class MembershipSettings(ServiceSettings):
         if not self.is_development and self.national_id_key == DEV_NATIONAL_ID_KEY:
             raise ValueError(
                 "NATIONAL_ID_KEY must be set to a random secret (64 hex digits, e.g. `openssl rand -hex 32`) "
+                "unless ENVIRONMENT=development"
+            )
+        if not self.is_development and self.contact_public_key == contact_seal.dev_public_key():
+            raise ValueError(
+                "CONTACT_PUBLIC_KEY must be the notifications service's public key (`unionfed contact-key`) "
                 "unless ENVIRONMENT=development"
             )
         if not self.is_development and self.code_sender == "log":
@@ -80,4 +106,6 @@ class MembershipSettings(ServiceSettings):
         return "log" if self.is_development else "none"
 
     def vault(self) -> NationalIdVault:
-        return NationalIdVault(bytes.fromhex(self.national_id_key))
+        return NationalIdVault(
+            bytes.fromhex(self.national_id_key), ContactKey(self.contact_public_key, self.contact_key_id)
+        )

@@ -239,3 +239,23 @@ async def test_registering_a_system_refuses_bad_input_and_other_scopes(
     r = await svc.client.post("/branch-systems", json=body | {"system_id": "HR.new"}, headers=svc.admin)
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "system_id"]
     assert (await svc.client.get("/branch-systems/hr-new", headers=svc.admin)).status_code == 404
+
+
+async def test_a_system_may_give_an_email_and_a_bad_one_is_refused_without_echo(
+    svc: Service, systems: dict[str, dict[str, Any]], branches: dict[str, str]
+) -> None:
+    a = systems["a"]
+    good = registration(branches["a"], 40, email="hr.li@example.com")
+    bad = registration(branches["a"], 41, email="hidden@@example.com")
+    await publish(svc, a["inbound_topic"], **good)
+    await publish(svc, a["inbound_topic"], **bad)
+    (accepted,) = await a["replies"].wait(
+        "MemberRegistrationAnswered", within=60, request_id=good["request_id"]
+    )
+    member = await svc.client.get(f"/members/{accepted.data['member_id']}", headers=svc.admin)
+    assert member.json()["email_masked"] == "h***@example.com"
+    (refused,) = await a["replies"].wait(
+        "MemberRegistrationAnswered", within=60, request_id=bad["request_id"]
+    )
+    assert (refused.data["outcome"], refused.data["field"]) == ("rejected", "email")
+    assert b"hidden" not in refused.value

@@ -15,6 +15,7 @@ from membership.main import build_app
 from membership.settings import DEV_NATIONAL_ID_KEY, MembershipSettings
 from membership_testkit import Service, new_district, person_id, phone
 from pydantic import ValidationError
+from unionfed_chassis import contact_seal
 from unionfed_chassis.access import Permission, route_guards, unguarded_routes
 from unionfed_chassis.auth import Role
 
@@ -54,6 +55,8 @@ EXPECTED: dict[str, set[Role]] = {
     "POST /members/{member_id}/leave": OFFICERS,
     "POST /members/{member_id}/reinstate": OFFICERS,
     "PATCH /members/{member_id}/contact": OFFICERS,
+    "POST /members/{member_id}/erasure": {ADMIN, DISTRICT},
+    "POST /contact-points/republish": {ADMIN},
     "GET /stats/coverage": EVERY_ROLE,
     "GET /stats/monthly": EVERY_ROLE,
     "POST /branch-systems": {ADMIN, DISTRICT},
@@ -133,13 +136,27 @@ def _property_names(schema: Any, spec: dict[str, Any], seen: set[str] | None = N
 
 def test_the_dev_national_id_key_needs_explicit_development(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NATIONAL_ID_KEY", raising=False)
-    jwks = {"jwt_jwks_url": "https://idp.example/jwks.json"}
+    jwks = {
+        "jwt_jwks_url": "https://idp.example/jwks.json",
+        "contact_public_key": contact_seal.public_key_of(contact_seal.new_private_key()),
+    }
     with pytest.raises(ValidationError, match=r"NATIONAL_ID_KEY .*ENVIRONMENT=development"):
         MembershipSettings(environment="production", **jwks)
     with pytest.raises(ValidationError, match="NATIONAL_ID_KEY"):
         MembershipSettings(environment="production", national_id_key=DEV_NATIONAL_ID_KEY, **jwks)
     assert MembershipSettings(environment="production", national_id_key="ab" * 32, **jwks).national_id_key
     assert development_settings().national_id_key == DEV_NATIONAL_ID_KEY
+
+
+def test_the_dev_contact_key_needs_explicit_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONTACT_PUBLIC_KEY", raising=False)
+    production = {"jwt_jwks_url": "https://idp.example/jwks.json", "national_id_key": "ab" * 32}
+    with pytest.raises(ValidationError, match=r"CONTACT_PUBLIC_KEY .*ENVIRONMENT=development"):
+        MembershipSettings(environment="production", **production)
+    with pytest.raises(ValidationError, match="32-byte"):
+        MembershipSettings(environment="development", contact_public_key="c2hvcnQ=")
+    own = contact_seal.public_key_of(contact_seal.new_private_key())
+    assert MembershipSettings(environment="production", contact_public_key=own, **production).vault()
 
 
 # ---------------------------------------------------------------- over the running service

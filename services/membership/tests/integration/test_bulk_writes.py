@@ -117,6 +117,8 @@ async def test_history_lines_store_the_row_and_the_actor(conn: asyncpg.Connectio
         "national_id_masked": "1101**1234",
         "phone_enc": None,
         "phone_masked": None,
+        "email_enc": None,
+        "email_masked": None,
         "employer": None,
         "employment_type": "regular",
         "birth_year": 1990,

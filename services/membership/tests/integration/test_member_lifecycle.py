@@ -92,6 +92,7 @@ async def test_leave_reinstate_and_contact_update(svc: Service) -> None:
         "phone_masked",
         "employer",
         "employment_type",
+        "email_masked",
     }
     bad = await svc.client.patch(f"/members/{mid}/contact", json={"phone": "12"}, headers=officer)
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "phone"]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from membership.domain.verification import CodeBook, InvalidCode
 from membership.settings import MembershipSettings
+from unionfed_chassis import contact_seal
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -62,6 +63,7 @@ def test_code_sender_logs_only_in_development() -> None:
         "environment": "production",
         "national_id_key": "ab" * 32,
         "jwt_jwks_url": "https://idp.example/jwks",
+        "contact_public_key": contact_seal.public_key_of(contact_seal.new_private_key()),
     }
     assert MembershipSettings(environment="development").code_sender_kind() == "log"
     assert MembershipSettings(**production).code_sender_kind() == "none"

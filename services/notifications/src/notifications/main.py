@@ -10,7 +10,12 @@ from unionfed_chassis.settings import ServiceSettings
 from unionfed_events import notifications as ev
 
 from notifications.adapters.inbox_listener import InboxListener
-from notifications.entrypoints.consumers import events_consumer, member_view_consumer
+from notifications.entrypoints.consumers import (
+    audience_consumer,
+    contacts_consumer,
+    events_consumer,
+    member_view_consumer,
+)
 from notifications.entrypoints.http import ROUTERS, install_domain_errors
 from notifications.handlers.dispatch import build_dispatcher
 from notifications.settings import MIGRATIONS, NotificationsSettings
@@ -20,7 +25,9 @@ def build_app(settings: NotificationsSettings) -> FastAPI:
     def consumers(s: ServiceSettings) -> list[EventConsumer]:
         return [
             member_view_consumer(settings.member_view_group, s.ce_source),
+            contacts_consumer(settings.contacts_group, s.ce_source),
             events_consumer(settings.events_group, s.ce_source),
+            audience_consumer(settings.audience_group, s.ce_source),
         ]
 
     inbox_listener = InboxListener(settings.asyncpg_dsn)

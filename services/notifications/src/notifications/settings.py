@@ -51,6 +51,25 @@ class NotificationsSettings(ServiceSettings):
     contact_previous_keys: dict[str, SecretStr] = Field(
         default_factory=dict, description="Older keys by id, kept while records sealed to them remain"
     )
+    webhook_allow_private: bool | None = Field(
+        None,
+        description=(
+            "Webhook URLs may resolve to loopback and private addresses (never link-local or cloud "
+            "metadata ones): true by default in development, refused outside it"
+        ),
+    )
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=60, description="Timeout of one webhook request")
+    webhook_secret_overlap_hours: float = Field(
+        24.0, ge=0, le=24 * 30, description="How long a rotated-out webhook secret still signs"
+    )
+
+    @model_validator(mode="after")
+    def _check_webhook_private(self) -> Self:
+        if self.webhook_allow_private is None:
+            self.webhook_allow_private = self.environment == "development"
+        elif self.webhook_allow_private and self.environment != "development":
+            raise ValueError("WEBHOOK_ALLOW_PRIVATE is for development only")
+        return self
 
     # Dispatch and channels (the dispatcher loop runs in every replica).
     dispatch_enabled: bool = Field(

@@ -4,14 +4,21 @@ receiver (rows written straight into the tables: planning is another test's subj
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from dispatch_rows import add_member, add_notification, attempts_of, count_attempts, notification
+from notifications.adapters.orm import notifications
 from notifications.domain.model import Channel, ChannelSender, Outgoing, SendResult
 from notifications.handlers.dispatch import Dispatcher, RoundResult, build_dispatcher
 from notifications_testkit import new_district
+from standardwebhooks.webhooks import Webhook
 from unionfed_devstack._util import free_port
+from unionfed_devstack.testing import wait_for
+from unionfed_events import membership as mev
 
+JOINED = mev.MemberJoined.ce_type()
 QUIET = {"dispatch_enabled": False, "delivery_backoff_seconds": 60.0}
 
 
@@ -319,3 +326,51 @@ async def test_no_send_starts_after_half_the_lease_and_those_left_go_after_it(
 
         assert (await real.run_round(now + lease)).delivered == 2
         assert len(smtp_server.messages()) == 3
+
+
+async def test_a_webhook_failing_twice_is_delivered_by_the_dispatcher_on_the_third_attempt_signed(
+    notifications_service, http_receiver
+) -> None:
+    district = new_district()
+    async with notifications_service([district], **QUIET) as svc:
+        payload = {
+            "district": district,
+            "name": "HR system",
+            "url": f"{http_receiver.url}/hooks?token=abc",
+            "event_types": [JOINED],
+        }
+        created = await svc.client.post("/webhooks", json=payload, headers=svc.district_officer(district))
+        assert created.status_code == 201, created.text
+        hook = created.json()
+        http_receiver.fail_next("/hooks", 2, status=503)
+        member_id = await svc.member(district, await svc.feed.branch(district))
+        [notification_id] = await wait_for_webhook_row(svc, hook["subscription_id"])
+
+        now = datetime.now(UTC)
+        rounds = [await dispatcher(svc).run_round(now + timedelta(minutes=m)) for m in (0, 2, 10)]
+        assert [(r.retried, r.delivered) for r in rounds] == [(1, 0), (1, 0), (0, 1)]
+
+        requests = await http_receiver.wait_for("/hooks", count=3)
+        assert [r.status for r in requests] == [503, 503, 200]
+        assert {r.headers["webhook-id"] for r in requests} == {str(notification_id)}
+        event = Webhook(hook["secret"]).verify(requests[2].body.encode(), requests[2].headers)
+        assert event["data"]["member_id"] == str(member_id)
+        log = await attempts_of(svc.engine, notification_id)
+        assert [(a.attempt, a.status_code) for a in log] == [(1, 503), (2, 503), (3, 200)]
+        assert {a.subscription_id for a in log} == {uuid.UUID(hook["subscription_id"])}
+        [delivered] = await svc.events.wait("NotificationDelivered", notification_id=str(notification_id))
+        assert delivered.data["channel"] == "webhook" and delivered.data["attempts"] == 3
+
+
+async def wait_for_webhook_row(svc, subscription_id: str) -> list[uuid.UUID]:
+    """The webhook row the planner wrote for the subscription, once it is there."""
+
+    async def rows() -> list[uuid.UUID]:
+        async with svc.engine.connect() as conn:
+            query = sa.select(notifications.c.notification_id).where(
+                notifications.c.recipient_id == subscription_id, notifications.c.channel == "webhook"
+            )
+            return list((await conn.execute(query)).scalars())
+
+    await wait_for(rows, timeout=30)
+    return await rows()

@@ -11,12 +11,16 @@ from unionfed_events import topics
 
 from assistance.adapters.orm import member_view
 from assistance.handlers import aid_windows
+from assistance.handlers.member_erased import member_erased
 from assistance.handlers.member_left import member_left
 
 
 def member_view_consumer(group: str, source: str) -> EventConsumer:
-    """The member view from membership's events; a member leaving flags their open cases."""
-    return view_consumer(group, source, "assistance", member_view, on_left=member_left)
+    """The member view from membership's events; a member leaving flags their open cases, an
+    erased member's case descriptions are blanked."""
+    return view_consumer(
+        group, source, "assistance", member_view, on_left=member_left, on_erased=member_erased
+    )
 
 
 async def _campaign_launched(uow: UnitOfWork, deliveries: list[Delivery]) -> None:

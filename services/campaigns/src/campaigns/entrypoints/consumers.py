@@ -14,7 +14,7 @@ from campaigns.handlers.hardship_view import set_registered
 
 
 def member_view_consumer(group: str, source: str) -> EventConsumer:
-    return view_consumer(group, source, "campaigns", member_view, on_left=None)
+    return view_consumer(group, source, "campaigns", member_view, on_left=None, on_erased=None)
 
 
 async def _registered(uow: UnitOfWork, deliveries: list[Delivery]) -> None:

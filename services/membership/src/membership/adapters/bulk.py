@@ -37,6 +37,8 @@ MEMBER_COLUMNS = (
     ("national_id_masked", "text"),
     ("phone_enc", "bytea"),
     ("phone_masked", "text"),
+    ("email_enc", "bytea"),
+    ("email_masked", "text"),
     ("employer", "text"),
     ("employment_type", "text"),
     ("birth_year", "int2"),
@@ -191,7 +193,14 @@ class EventLines:
 
     @classmethod
     def template(
-        cls, event_type: type[Event], *, source: str, topic: str, district: str, branch: str, sequence: int
+        cls,
+        event_type: type[Event],
+        *,
+        source: str,
+        topic: str,
+        district: str,
+        branch: str,
+        sequence: int | None,
     ) -> EventLines:
         ctx = context.current.get()
         actor = ctx.actor or context.Actor(source, context.SERVICE_ROLE)

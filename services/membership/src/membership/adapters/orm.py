@@ -47,12 +47,17 @@ members = sa.Table(
     metadata,
     sa.Column("member_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("card_number", sa.Text, nullable=False, unique=True),
+    # Personal columns are null once the member is erased (`erased_on`), the name a fixed
+    # placeholder; the hash then holds a value no ID hashes to, so the person can join again.
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("national_id_hash", sa.Text, nullable=False),
-    sa.Column("national_id_enc", BYTEA, nullable=False),
-    sa.Column("national_id_masked", sa.Text, nullable=False),
+    sa.Column("national_id_enc", BYTEA),
+    sa.Column("national_id_masked", sa.Text),
     sa.Column("phone_enc", BYTEA),
     sa.Column("phone_masked", sa.Text),
+    sa.Column("email_enc", BYTEA),  # the vault's `seal` of the address
+    sa.Column("email_masked", sa.Text),
+    sa.Column("erased_on", sa.Date),
     sa.Column("employer", sa.Text),
     sa.Column("employment_type", sa.Text, nullable=False),
     sa.Column("birth_year", sa.SmallInteger),
@@ -109,6 +114,8 @@ applications = sa.Table(
     sa.Column("national_id_masked", sa.Text, nullable=False),
     sa.Column("phone_enc", BYTEA, nullable=False),
     sa.Column("phone_masked", sa.Text, nullable=False),
+    sa.Column("email_enc", BYTEA),
+    sa.Column("email_masked", sa.Text),
     sa.Column("employer", sa.Text, nullable=False),
     sa.Column("employment_type", sa.Text, nullable=False),
     sa.Column("submitted_on", sa.Date, nullable=False),

@@ -26,6 +26,7 @@ from membership.adapters.orm import (
     member_history,
     members,
     registration_requests,
+    verification_codes,
 )
 from membership.domain.model import (
     Application,
@@ -43,11 +44,14 @@ from membership.domain.model import (
 
 @dataclass(frozen=True)
 class Secrets:
-    """The stored forms of a person's ID and phone (never the plain values)."""
+    """The stored forms of a person's ID, phone and e-mail (never the plain values), and their
+    contact points sealed for the notifications service (None when there is neither)."""
 
     national_id_hash: str
     national_id_enc: bytes
     phone_enc: bytes | None
+    email_enc: bytes | None = None
+    contact_sealed: str | None = None
 
 
 def branch_from_row(row: Any) -> Branch:
@@ -81,6 +85,8 @@ def member_from_row(row: Any) -> Member:
         left_on=row.left_on,
         leave_reason=LeaveReason(row.leave_reason) if row.leave_reason else None,
         birth_year=row.birth_year,
+        email_masked=row.email_masked,
+        erased_on=row.erased_on,
     )
 
 
@@ -99,6 +105,7 @@ def application_from_row(row: Any) -> Application:
         reject_reason=row.reject_reason,
         duplicate_of=row.duplicate_of,
         duplicate_reason=row.duplicate_reason,
+        email_masked=row.email_masked,
     )
 
 
@@ -112,6 +119,8 @@ def member_row(member: Member, secrets: Secrets, channel: str) -> dict[str, Any]
         "national_id_masked": member.national_id_masked,
         "phone_enc": secrets.phone_enc,
         "phone_masked": member.phone_masked,
+        "email_enc": secrets.email_enc,
+        "email_masked": member.email_masked,
         "employer": member.employer,
         "employment_type": member.employment_type.value,
         "birth_year": member.birth_year,
@@ -238,7 +247,9 @@ class Repository:
     async def insert_member(self, member: Member, secrets: Secrets, channel: str) -> None:
         await self.session.execute(sa.insert(members).values(member_row(member, secrets, channel)))
 
-    async def save_members(self, batch: list[Member], *, phone_enc: bytes | None = None) -> None:
+    async def save_members(
+        self, batch: list[Member], *, phone_enc: bytes | None = None, email_enc: bytes | None = None
+    ) -> None:
         """Write back the mutable fields of loaded members (one executemany for many)."""
         if not batch:
             return
@@ -249,6 +260,7 @@ class Repository:
             "employer",
             "employment_type",
             "phone_masked",
+            "email_masked",
             "status",
             "left_on",
             "leave_reason",
@@ -268,6 +280,7 @@ class Repository:
                 "b_employer": m.employer,
                 "b_employment_type": m.employment_type.value,
                 "b_phone_masked": m.phone_masked,
+                "b_email_masked": m.email_masked,
                 "b_status": m.status.value,
                 "b_left_on": m.left_on,
                 "b_leave_reason": m.leave_reason.value if m.leave_reason else None,
@@ -276,11 +289,58 @@ class Repository:
             for m in batch
         ]
         await self.session.execute(stmt, rows)
-        if phone_enc is not None:
+        sealed = {k: v for k, v in (("phone_enc", phone_enc), ("email_enc", email_enc)) if v is not None}
+        if sealed:
             (member,) = batch
             await self.session.execute(
-                sa.update(members).where(members.c.member_id == member.member_id).values(phone_enc=phone_enc)
+                sa.update(members).where(members.c.member_id == member.member_id).values(**sealed)
             )
+
+    async def contact_of(self, member_id: UUID) -> tuple[bytes | None, bytes | None]:
+        """The member's sealed phone and e-mail (vault forms), for re-publishing contact points."""
+        query = sa.select(members.c.phone_enc, members.c.email_enc).where(members.c.member_id == member_id)
+        row = (await self.session.execute(query)).one()
+        return row.phone_enc, row.email_enc
+
+    async def active_members_after(
+        self, after: UUID | None, limit: int
+    ) -> list[tuple[Member, bytes | None, bytes | None]]:
+        """Active members in id order, `limit` after `after`, each with their sealed phone and
+        e-mail (re-publishing contact points)."""
+        query = sa.select(members).where(members.c.status == "active")
+        if after is not None:
+            query = query.where(members.c.member_id > after)
+        rows = await self.session.execute(query.order_by(members.c.member_id).limit(limit))
+        return [(member_from_row(r), r.phone_enc, r.email_enc) for r in rows]
+
+    async def save_erased(self, member: Member) -> None:
+        """Destroy the personal data of an erased member (the domain already blanked its copy):
+        the sealed ID, phone and e-mail, and the lookup hash (replaced by a value no ID hashes
+        to); the person's applications go too (the one that led to the membership and those
+        recorded as its duplicates), with their codes."""
+        await self.save_members([member])
+        await self.session.execute(
+            sa.update(members)
+            .where(members.c.member_id == member.member_id)
+            .values(
+                name=member.name,
+                national_id_hash=f"erased:{member.member_id}",
+                national_id_enc=None,
+                national_id_masked=None,
+                phone_enc=None,
+                email_enc=None,
+                birth_year=None,
+                erased_on=member.erased_on,
+            )
+        )
+        theirs = sa.or_(
+            applications.c.member_id == member.member_id, applications.c.duplicate_of == member.member_id
+        )
+        applied = sa.select(applications.c.application_id).where(theirs)
+        await self.session.execute(
+            sa.delete(verification_codes).where(verification_codes.c.application_id.in_(applied))
+        )
+        await self.session.execute(sa.delete(applications).where(theirs))
 
     async def add_history(self, rows: Iterable[dict[str, Any]], actor: Actor) -> None:
         """History rows of a change, each recording who made it (audit)."""
@@ -305,6 +365,8 @@ class Repository:
                 national_id_masked=app.national_id_masked,
                 phone_enc=secrets.phone_enc,
                 phone_masked=app.phone_masked,
+                email_enc=secrets.email_enc,
+                email_masked=app.email_masked,
                 employer=app.employer,
                 employment_type=app.employment_type.value,
                 submitted_on=app.submitted_on,

@@ -1,19 +1,30 @@
 """The national-ID vault: keyed lookup hashes and AES-GCM encryption of ID and phone numbers, and
-of files that hold them. Infrastructure (keys, ciphers), so it lives with the adapters; the domain
-only validates and masks."""
+of files that hold them; and the sealing of contact points to the notifications service's public
+key. Infrastructure (keys, ciphers), so it lives with the adapters; the domain only validates and
+masks."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import os
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from unionfed_chassis import contact_seal
 
 from membership.domain.national_id import normalise_national_id
+
+
+@dataclass(frozen=True)
+class ContactKey:
+    """The notifications service's public key (base64) that contact points are sealed to, and its id."""
+
+    public_key: str
+    key_id: str
 
 
 class NationalIdVault:
@@ -24,12 +35,13 @@ class NationalIdVault:
     KEY_VERSION = 1
     _NONCE_LEN = 12
 
-    def __init__(self, secret: bytes) -> None:
+    def __init__(self, secret: bytes, contact_key: ContactKey) -> None:
         if not isinstance(secret, bytes) or len(secret) < 32:
             raise ValueError("the vault secret must be at least 32 bytes")
         self._lookup_key = _derive(secret, b"unionfed/membership/national_id/lookup")
         self._aead = AESGCM(_derive(secret, b"unionfed/membership/national_id/encrypt"))
         self._version = bytes([self.KEY_VERSION])
+        self.contact_key = contact_key
 
     def lookup_hash(self, nid: str) -> str:
         data = normalise_national_id(nid).encode()
@@ -63,6 +75,10 @@ class NationalIdVault:
             return self._aead.decrypt(nonce, sealed, self._version).decode()
         except InvalidTag:
             raise ValueError("ciphertext is corrupt or was sealed with another key") from None
+
+    def seal_contact(self, phone: str | None, email: str | None) -> str:
+        """Base64 sealed box of the phone and e-mail that only the notifications service opens."""
+        return contact_seal.seal(self.contact_key.public_key, contact_seal.ContactPoints(phone, email))
 
 
 def _derive(secret: bytes, label: bytes) -> bytes:

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from unionfed_chassis.inputs import CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE
 
+from membership.domain.email import validate_email
 from membership.domain.enums import EMPLOYMENT_TYPE_LABELS, EmploymentType
 from membership.domain.errors import CsvFormatError, DomainError
 from membership.domain.names import validate_employer, validate_name
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 REQUIRED = ("name", "national_id", "phone", "employer", "employment_type")
-OPTIONAL = ("joined_on",)
+OPTIONAL = ("joined_on", "email")
 _ZH_HEADERS = {
     "姓名": "name",
     "身份证号": "national_id",
@@ -43,6 +44,7 @@ _ZH_HEADERS = {
     "工作单位": "employer",
     "用工类型": "employment_type",
     "入会日期": "joined_on",
+    "电子邮箱": "email",
 }
 _HEADER_ZH = {v: k for k, v in _ZH_HEADERS.items()}
 _EMPLOYMENT = {t.value: t for t in EmploymentType} | {v: k for k, v in EMPLOYMENT_TYPE_LABELS.items()}
@@ -62,6 +64,7 @@ class ImportRow:
     employer: str
     employment_type: EmploymentType
     joined_on: date | None
+    email: str | None = dataclasses.field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -188,9 +191,14 @@ def _validate_row(check: _RowCheck, first_seen: dict[str, int], today: date) -> 
     employer = check("employer", validate_employer, "")
     employment = check("employment_type", _employment_type, EmploymentType.OTHER)
     joined = check("joined_on", lambda v: _joined_on(v, today), None)
+    email = check("email", _optional_email, None)
     if check.errors:
         return None
-    return ImportRow(check.number, name, nid, phone, employer, employment, joined)
+    return ImportRow(check.number, name, nid, phone, employer, employment, joined, email)
+
+
+def _optional_email(value: str) -> str | None:
+    return validate_email(value) if value.strip() else None
 
 
 def _national_id(value: str, today: date) -> str:

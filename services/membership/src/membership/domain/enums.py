@@ -50,6 +50,7 @@ class LeaveReason(StrEnum):
     DECEASED = "deceased"
     EXPELLED = "expelled"
     OTHER = "other"
+    ERASED = "erased"  # the membership ended because the person asked for their data to be erased
 
 
 class JoinChannel(StrEnum):

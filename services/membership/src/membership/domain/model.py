@@ -10,6 +10,7 @@ from datetime import date
 from uuid import UUID
 
 from membership.domain.card import format_card_number, is_valid_card_number
+from membership.domain.email import mask_email, validate_email
 from membership.domain.enums import (
     EMPLOYMENT_TYPE_LABELS,
     ApplicationStatus,
@@ -43,6 +44,9 @@ __all__ = [
     "is_valid_card_number",
     "validate_name",
 ]
+
+# What an erased member's name reads (the column is nulled; the domain keeps a readable stand-in).
+ERASED_NAME = "(erased)"
 
 INDUSTRIES: dict[str, str] = {
     "manufacturing": "制造业",
@@ -92,7 +96,7 @@ class Member:
     member_id: UUID
     card_number: str
     name: str
-    national_id_masked: str
+    national_id_masked: str | None  # None once erased
     branch_id: str
     district: str
     industry: str
@@ -105,6 +109,8 @@ class Member:
     left_on: date | None = None
     leave_reason: LeaveReason | None = None
     birth_year: int | None = None  # from the ID number; for age bands elsewhere (none for old rows)
+    email_masked: str | None = None
+    erased_on: date | None = None  # personal data destroyed on request (PIPL); see `erase`
 
     def transfer_to(self, branch: Branch, on: date) -> None:
         # The member stays ACTIVE: TRANSFERRED is reserved for moving out of this federation.
@@ -124,6 +130,10 @@ class Member:
         self._bump(status=MemberStatus.LEFT, left_on=on, leave_reason=reason)
 
     def reinstate(self, branch: Branch, on: date) -> None:
+        if self.erased_on is not None:
+            raise InvalidTransition(
+                "an erased member cannot be reinstated: they may join again as someone new"
+            )
         if self.status is not MemberStatus.LEFT:
             raise InvalidTransition(f"only a former member can be reinstated; this one is {self.status}")
         if self.leave_reason is LeaveReason.DECEASED:
@@ -141,12 +151,30 @@ class Member:
             leave_reason=None,
         )
 
+    def erase(self, on: date) -> None:
+        """Destroy what identifies the person; the member stays counted (branch, district, status,
+        dates). A member still active must leave first (the handler does, reason `erased`)."""
+        if self.erased_on is not None:
+            raise InvalidTransition(f"the member's personal data was already erased on {self.erased_on}")
+        if self.status is MemberStatus.ACTIVE:
+            raise InvalidTransition("an active member must leave before being erased")
+        self._bump(
+            name=ERASED_NAME,
+            national_id_masked=None,
+            phone_masked=None,
+            email_masked=None,
+            employer=None,
+            birth_year=None,
+            erased_on=on,
+        )
+
     def update_contact(
         self,
         *,
         phone: str | None = None,
         employer: str | None = None,
         employment_type: EmploymentType | None = None,
+        email: str | None = None,
     ) -> None:
         """Validate and apply the given fields; a call that changes nothing keeps the version."""
         if self.status is MemberStatus.LEFT:
@@ -154,6 +182,8 @@ class Member:
         changes: dict[str, object] = {}
         if phone is not None:
             changes["phone_masked"] = mask_phone(validate_mobile(phone))
+        if email is not None:
+            changes["email_masked"] = mask_email(validate_email(email))
         if employer is not None:
             changes["employer"] = validate_employer(employer)
         if employment_type is not None:
@@ -190,6 +220,7 @@ class Application:
     employment_type: EmploymentType
     submitted_on: date
     status: ApplicationStatus = ApplicationStatus.PENDING
+    email_masked: str | None = None
     decided_on: date | None = None
     reject_reason: str | None = None
     duplicate_of: UUID | None = None  # the member or application this one repeats (officers only)

@@ -45,7 +45,12 @@ async def _answer(uow: UnitOfWork, vault: NationalIdVault, delivery: Delivery) -
         return
     district, system_id = sender
     person = cmds.Person(
-        request.name, request.national_id, request.phone, request.employer, request.employment_type.value
+        request.name,
+        request.national_id,
+        request.phone,
+        request.employer,
+        request.employment_type.value,
+        request.email,
     )
     cmd = cmds.RegisterFromBranchSystem(
         district, system_id, request.request_id, request.branch_id, person, request.joined_on

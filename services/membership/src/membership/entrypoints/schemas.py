@@ -79,6 +79,7 @@ class PersonCreate(BaseModel):
     phone: ShortText = Field(description="Mainland mobile number")
     employer: Name
     employment_type: EmploymentType
+    email: ShortText | None = Field(None, description="E-mail address for notifications (optional)")
 
 
 class ApplicationCreate(PersonCreate):
@@ -120,6 +121,7 @@ class ApplicationPublic(Public):
     name: str
     national_id_masked: str
     phone_masked: str
+    email_masked: str | None = None
     employer: str
     employment_type: EmploymentType
     submitted_on: date
@@ -140,9 +142,10 @@ class ApplicationReject(BaseModel):
 class MemberPublic(Public):
     member_id: UUID
     card_number: str
-    name: str
-    national_id_masked: str
+    name: str = Field(description="The member's name; a fixed placeholder once erased")
+    national_id_masked: str | None = Field(description="Masked resident ID; null once erased")
     phone_masked: str | None
+    email_masked: str | None = None
     employer: str | None
     employment_type: EmploymentType
     branch_id: str
@@ -153,6 +156,7 @@ class MemberPublic(Public):
     joined_on: date
     left_on: date | None = None
     leave_reason: LeaveReason | None = None
+    erased_on: date | None = Field(None, description="When the personal data was erased on request (PIPL)")
     version: int
 
 
@@ -177,6 +181,17 @@ class ContactUpdate(BaseModel):
     phone: ShortText | None = None
     employer: Name | None = None
     employment_type: EmploymentType | None = None
+    email: ShortText | None = None
+
+
+class RepublishPublic(Public):
+    members: int = Field(description="Active members whose contact points were sealed and published again")
+    key_id: str = Field(description="The key they are sealed to now")
+    batches: int
+
+
+class ErasureCreate(BaseModel):
+    reason: Comment = Field(min_length=1, description="The request the erasure answers (kept in the history)")
 
 
 class HistoryEntry(Public):

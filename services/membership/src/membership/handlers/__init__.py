@@ -12,6 +12,7 @@ from unionfed_chassis.access import Scope, federation_wide
 
 from membership.handlers._shared import ValidPerson, member_joined, validate_person
 from membership.handlers.branch_systems import register_branch_system, set_branch_system_branches
+from membership.handlers.contact_points import republish_active_batch
 from membership.handlers.imports import ImportResult, import_members, import_result
 from membership.handlers.joining import (
     ApplicationOutcome,
@@ -24,7 +25,13 @@ from membership.handlers.joining import (
     submit_application,
     verify_application,
 )
-from membership.handlers.lifecycle import member_leaves, reinstate_member, transfer_member, update_contact
+from membership.handlers.lifecycle import (
+    erase_member,
+    member_leaves,
+    reinstate_member,
+    transfer_member,
+    update_contact,
+)
 from membership.handlers.organisation import BranchClosure, close_branch, create_district, establish_branch
 
 __all__ = [
@@ -38,6 +45,7 @@ __all__ = [
     "approve_application",
     "close_branch",
     "create_district",
+    "erase_member",
     "establish_branch",
     "federation_wide",
     "import_members",
@@ -49,6 +57,7 @@ __all__ = [
     "register_member",
     "reinstate_member",
     "reject_application",
+    "republish_active_batch",
     "set_branch_system_branches",
     "submit_application",
     "transfer_member",

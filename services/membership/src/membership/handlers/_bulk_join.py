@@ -25,6 +25,7 @@ from membership.domain.csv_import import ImportRow, ParsedImport
 from membership.domain.enums import JoinChannel
 from membership.domain.model import Branch, Member
 from membership.handlers._shared import ValidPerson, member_joined, new_member
+from membership.handlers.contact_points import contact_points_event
 
 Candidate = tuple[ImportRow, Secrets]
 Piece = tuple[ParsedImport, list[Secrets]]  # validated rows (and errors) with their sealed forms
@@ -44,6 +45,7 @@ class Built:
     members: list[tuple[Any, ...]]
     history: list[bytes]  # COPY text lines
     outbox: list[bytes]
+    contacts: list[bytes | None]  # MemberContactPoints outbox lines; None: no phone nor e-mail
     refused: list[Refusal]
 
 
@@ -55,10 +57,16 @@ class Joined:
 
 
 async def join_all(
-    uow: UnitOfWork, branch: Branch, channel: JoinChannel, first: Piece, rest: Iterator[Piece]
+    uow: UnitOfWork,
+    branch: Branch,
+    channel: JoinChannel,
+    contact_key_id: str,
+    first: Piece,
+    rest: Iterator[Piece],
 ) -> Joined:
-    """Join every valid row of `first` and the pieces `rest` yields (pulled in a thread)."""
-    joiner = _BulkJoin(uow, branch, channel, await bulk.driver_connection(uow.session))
+    """Join every valid row of `first` and the pieces `rest` yields (pulled in a thread); each
+    new member's contact points (sealed with the piece) go out with their MemberJoined."""
+    joiner = _BulkJoin(uow, branch, channel, await bulk.driver_connection(uow.session), contact_key_id)
     done = Joined(ParsedImport([], []), 0, [])
     admitted: Admitted | None = await joiner.admit(first, done)
     built, sealed = await asyncio.to_thread(_build_and_seal_next, joiner, admitted, rest)
@@ -85,7 +93,7 @@ def _build_and_seal_next(
 
 class _BulkJoin:
     def __init__(
-        self, uow: UnitOfWork, branch: Branch, channel: JoinChannel, conn: asyncpg.Connection
+        self, uow: UnitOfWork, branch: Branch, channel: JoinChannel, conn: asyncpg.Connection, key_id: str
     ) -> None:
         self.repo, self.conn, self.branch, self.channel = Repository(uow.session), conn, branch, channel
         self.history = bulk.HistoryLines.of(
@@ -98,6 +106,15 @@ class _BulkJoin:
             district=branch.district,
             branch=branch.branch_id,
             sequence=1,  # a new member's version
+        )
+        self.contact_key_id = key_id
+        self.contacts = bulk.EventLines.template(
+            ev.MemberContactPoints,
+            source=uow.source,
+            topic=topics.CONTACT_POINTS,
+            district=branch.district,
+            branch=branch.branch_id,
+            sequence=None,
         )
 
     async def admit(self, piece: Piece, done: Joined) -> Admitted:
@@ -126,22 +143,35 @@ class _BulkJoin:
                 self.events.line(str(m.member_id), member_joined(m, self.channel).model_dump_json().encode())
                 for _, _, m in new
             ],
+            [
+                self.contacts.line(
+                    str(m.member_id),
+                    contact_points_event(m, sec.contact_sealed, self.contact_key_id)
+                    .model_dump_json()
+                    .encode(),
+                )
+                if sec.contact_sealed is not None
+                else None
+                for _, sec, m in new
+            ],
             admitted.refused,
         )
 
     async def write(self, built: Built, done: Joined) -> None:
         inserted = await bulk.insert_members(self.conn, built.members)
-        history, outbox, refused = built.history, built.outbox, built.refused
+        history, outbox, contacts, refused = built.history, built.outbox, built.contacts, built.refused
         if len(inserted) < len(built.new):  # people who became members through another path meanwhile
             kept = [m.member_id in inserted for _, _, m in built.new]
             history = [h for h, keep in zip(history, kept, strict=True) if keep]
             outbox = [o for o, keep in zip(outbox, kept, strict=True) if keep]
+            contacts = [c for c, keep in zip(contacts, kept, strict=True) if keep]
             unexplained, lost = await _split_active(
                 self.repo, [(r, s) for r, s, m in built.new if m.member_id not in inserted]
             )
             refused = refused + lost + [(r.row_number, _already("????")) for r, _ in unexplained]
         await bulk.copy_history(self.conn, history)
         await bulk.copy_outbox(self.conn, outbox, ev.MemberJoined.ce_type())
+        await bulk.copy_outbox(self.conn, [c for c in contacts if c], ev.MemberContactPoints.ce_type())
         done.created += len(inserted)
         done.refused += refused
 
@@ -161,7 +191,7 @@ async def _split_active(
 
 
 def _person(row: ImportRow) -> ValidPerson:
-    return ValidPerson(row.name, row.national_id, row.phone, row.employer, row.employment_type)
+    return ValidPerson(row.name, row.national_id, row.phone, row.employer, row.employment_type, row.email)
 
 
 def _already(card: str) -> str:

@@ -17,12 +17,14 @@ from membership import commands as cmds
 from membership.adapters.repository import Repository, Secrets, history_row
 from membership.adapters.vault import NationalIdVault
 from membership.domain.card import format_card_number
+from membership.domain.email import mask_email, validate_email
 from membership.domain.enums import EmploymentType, JoinChannel, MemberStatus
 from membership.domain.errors import AlreadyMember, DomainError, NotFound
 from membership.domain.model import Branch, Member
 from membership.domain.names import validate_employer, validate_name
 from membership.domain.national_id import birth_year, mask_national_id, validate_national_id
 from membership.domain.phone import mask_phone, validate_mobile
+from membership.handlers.contact_points import publish_contact_points
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class ValidPerson:
     phone: str = field(repr=False)
     employer: str
     employment_type: EmploymentType
+    email: str | None = field(default=None, repr=False)
 
 
 def validate_person(person: cmds.Person) -> ValidPerson:
@@ -41,6 +44,7 @@ def validate_person(person: cmds.Person) -> ValidPerson:
         validate_mobile(person.phone),
         validate_employer(person.employer),
         _employment_type(person.employment_type),
+        validate_email(person.email) if person.email is not None else None,
     )
 
 
@@ -51,8 +55,16 @@ def _employment_type(value: object) -> EmploymentType:
         raise DomainError(f"unknown employment type {value!r}", field="employment_type") from None
 
 
-def secrets_of(vault: NationalIdVault, nid: str, phone: str | None) -> Secrets:
-    return Secrets(vault.lookup_hash(nid), vault.encrypt(nid), vault.encrypt(phone) if phone else None)
+def secrets_of(vault: NationalIdVault, nid: str, phone: str | None, email: str | None = None) -> Secrets:
+    """What is stored of a person's ID, phone and e-mail, and their contact points sealed for
+    the notifications service (all CPU: bulk imports call it in a thread)."""
+    return Secrets(
+        vault.lookup_hash(nid),
+        vault.encrypt(nid),
+        vault.encrypt(phone) if phone else None,
+        vault.seal(email.encode()) if email else None,
+        vault.seal_contact(phone, email) if phone or email else None,
+    )
 
 
 def member_joined(member: Member, channel: JoinChannel) -> ev.MemberJoined:
@@ -88,6 +100,7 @@ def new_member(
         status=MemberStatus.ACTIVE,
         joined_on=joined_on,
         birth_year=birth_year(person.national_id),
+        email_masked=mask_email(person.email) if person.email else None,
     )
 
 
@@ -132,7 +145,7 @@ async def join(
 ) -> Member:
     """The one way a single person becomes a member, whatever the path."""
     repo = Repository(uow.session)
-    secrets = secrets_of(vault, person.national_id, person.phone)
+    secrets = secrets_of(vault, person.national_id, person.phone, person.email)
     await refuse_if_active(repo, secrets.national_id_hash)
     (serial,) = await repo.next_card_serials(1)
     member = new_member(branch, person, serial, joined_on or date.today())
@@ -152,6 +165,7 @@ async def join(
         sequence=member.version,
         caused_by=caused_by,
     )
+    publish_contact_points(uow, member, secrets.contact_sealed, vault.contact_key.key_id, caused_by)
     return member
 
 

@@ -72,7 +72,7 @@ async def import_members(
     import_id = uuid.uuid4()
     if not await repo.claim_import(_claim(import_id, branch, sha, cmd)):  # a concurrent upload won
         return import_result(await repo.find_import(branch.branch_id, sha), replayed=True)
-    joined = await join_all(uow, branch, cmd.channel, piece, pieces)
+    joined = await join_all(uow, branch, cmd.channel, vault.contact_key.key_id, piece, pieces)
     parsed = joined.parsed
     errors = sorted(parsed.errors + _late_row_errors(cmd.data, joined.refused), key=lambda e: e.row_number)
     result = ImportResult(
@@ -92,7 +92,7 @@ def _sealed_pieces(data: bytes, vault: NationalIdVault) -> Iterator[Piece]:
     """The pure CPU part of an import, piece by piece: validate the rows, hash and encrypt every
     ID and phone."""
     for parsed in parse_import_chunks(data, lines_per_chunk=LINES_PER_PIECE):
-        yield parsed, [secrets_of(vault, r.national_id, r.phone) for r in parsed.rows]
+        yield parsed, [secrets_of(vault, r.national_id, r.phone, r.email) for r in parsed.rows]
 
 
 def _claim(import_id: UUID, branch: Branch, sha: str, cmd: cmds.ImportMembers) -> dict[str, Any]:

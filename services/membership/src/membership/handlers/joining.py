@@ -19,6 +19,7 @@ from membership import commands as cmds
 from membership.adapters.joining_store import BranchSystems, VerificationCodes
 from membership.adapters.repository import Repository, Secrets, application_from_row
 from membership.adapters.vault import NationalIdVault
+from membership.domain.email import mask_email
 from membership.domain.enums import ApplicationStatus, JoinChannel
 from membership.domain.errors import AlreadyMember, DomainError, InvalidTransition, NotFound
 from membership.domain.model import Application, Member
@@ -64,7 +65,10 @@ async def submit_application(
     repo = Repository(uow.session)
     person = validate_person(cmd.person)
     branch = await open_branch(repo, cmd.branch_id)
-    secrets = secrets_of(vault, person.national_id, person.phone)
+    # Nothing is sealed for notifications yet: the applicant is not a member.
+    secrets = dataclasses.replace(
+        secrets_of(vault, person.national_id, person.phone, person.email), contact_sealed=None
+    )
     needs_code = branch.auto_approve and codes is not None
     application = Application(
         uuid.uuid4(),
@@ -76,6 +80,7 @@ async def submit_application(
         person.employment_type,
         date.today(),
         status=ApplicationStatus.AWAITING_VERIFICATION if needs_code else ApplicationStatus.PENDING,
+        email_masked=mask_email(person.email) if person.email else None,
     )
     await _mark_if_member(repo, application, secrets.national_id_hash)
     await _add_application(repo, application, branch.district, secrets)
@@ -154,18 +159,24 @@ async def _join_unless_duplicate(
         return None
     if await _mark_if_member(repo, application, row.national_id_hash):
         return None
-    person = ValidPerson(
-        application.name,
-        vault.decrypt(row.national_id_enc),
-        vault.decrypt(row.phone_enc),
-        application.employer,
-        application.employment_type,
-    )
+    person = _applicant(vault, row, application)
     try:
         return await join(uow, vault, branch, person, JoinChannel.SELF_SERVICE)
     except AlreadyMember:  # joined concurrently by another path since the check above
         await _mark_if_member(repo, application, row.national_id_hash)
         return None
+
+
+def _applicant(vault: NationalIdVault, row: Any, application: Application) -> ValidPerson:
+    """The applicant's details, opened from the application as stored."""
+    return ValidPerson(
+        application.name,
+        vault.decrypt(row.national_id_enc),
+        vault.decrypt(row.phone_enc),
+        application.employer,
+        application.employment_type,
+        vault.unseal(row.email_enc).decode() if row.email_enc else None,
+    )
 
 
 async def _load_pending_application(
@@ -186,13 +197,7 @@ async def approve_application(
     on = cmd.on or date.today()
     application.approve(on)
     branch = await open_branch(repo, application.branch_id)
-    person = ValidPerson(
-        application.name,
-        vault.decrypt(row.national_id_enc),
-        vault.decrypt(row.phone_enc),
-        application.employer,
-        application.employment_type,
-    )
+    person = _applicant(vault, row, application)
     member = await join(uow, vault, branch, person, JoinChannel.SELF_SERVICE, on)
     await repo.save_application(application, member_id=member.member_id)
     return ApplicationOutcome(application, member)

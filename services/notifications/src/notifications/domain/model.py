@@ -31,6 +31,7 @@ class Category(StrEnum):
     CAMPAIGN = "campaign"  # invitations, enrolments, honours
     ALERT = "alert"  # officers: applications to decide, escalations
     DIGEST = "digest"  # officers: the hourly or daily summary of alerts
+    WEBHOOK = "webhook"  # branch systems' subscriptions (no preferences: they chose event types)
 
 
 class Priority(IntEnum):

@@ -4,7 +4,8 @@ webhooks); campaign audiences (fan-out)."""
 
 from __future__ import annotations
 
-from unionfed_chassis.consumer import EventConsumer
+from unionfed_chassis.consumer import Delivery, EventConsumer
+from unionfed_chassis.db import UnitOfWork
 from unionfed_chassis.member_view import member_view_consumer as view_consumer
 from unionfed_events import Event, topics
 from unionfed_events import assistance as aev
@@ -12,7 +13,10 @@ from unionfed_events import campaigns as cev
 from unionfed_events import membership as mev
 
 from notifications.adapters.orm import member_view
+from notifications.handlers import contacts
+from notifications.handlers.erasure import member_erased
 from notifications.handlers.events import on_events
+from notifications.handlers.fanout import on_audience_targeted, on_campaign_launched
 
 READ_DOMAINS = ("membership", "assistance", "campaigns")
 
@@ -32,7 +36,29 @@ PLANNED: list[type[Event]] = [e for e in (*mev.EVENTS, *aev.EVENTS, *cev.EVENTS)
 
 
 def member_view_consumer(group: str, source: str) -> EventConsumer:
-    return view_consumer(group, source, "notifications", member_view, on_left=None)
+    """The member view; an erased member's contact points, preferences and messages are deleted."""
+    return view_consumer(group, source, "notifications", member_view, on_left=None, on_erased=member_erased)
+
+
+async def _contact_points(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
+    for d in deliveries:
+        await contacts.keep_contact_points(uow, d.event, d.envelope.time)
+
+
+async def _withdrawn(uow: UnitOfWork, deliveries: list[Delivery]) -> None:
+    for d in deliveries:
+        await contacts.drop_contact_points(uow, d.event, d.envelope.time)
+
+
+def contacts_consumer(group: str, source: str) -> EventConsumer:
+    """Membership's sealed contact points (private compacted topic; tombstones are skipped)."""
+    return EventConsumer(
+        group,
+        {mev.MemberContactPoints: _contact_points, mev.MemberContactPointsWithdrawn: _withdrawn},
+        topics=[topics.CONTACT_POINTS],
+        domain="notifications",
+        source=source,
+    )
 
 
 def events_consumer(group: str, source: str) -> EventConsumer:
@@ -40,6 +66,18 @@ def events_consumer(group: str, source: str) -> EventConsumer:
         group,
         dict.fromkeys(PLANNED, on_events),
         pattern="|".join(f"(?:{topics.events_pattern(d)})" for d in READ_DOMAINS),
+        domain="notifications",
+        source=source,
+    )
+
+
+def audience_consumer(group: str, source: str) -> EventConsumer:
+    """Campaign fan-out, in its own group: a 100,000-member audience is read and written here
+    while the events consumer goes on with one person's messages."""
+    return EventConsumer(
+        group,
+        {cev.CampaignLaunched: on_campaign_launched, cev.AudienceTargeted: on_audience_targeted},
+        pattern=topics.events_pattern("campaigns"),
         domain="notifications",
         source=source,
     )

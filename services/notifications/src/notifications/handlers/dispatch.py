@@ -104,7 +104,7 @@ class Dispatcher:
     async def close(self) -> None:
         """Close the senders' connections (SMTP pools, HTTP clients)."""
         for sender in self.senders.values():
-            close = getattr(sender, "close", None)
+            close = getattr(sender, "close", None) or getattr(sender, "aclose", None)
             if close is not None:
                 await close()
 

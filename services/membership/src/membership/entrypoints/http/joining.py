@@ -165,4 +165,6 @@ async def register_member(
 
 
 def _person(body: s.PersonCreate) -> cmds.Person:
-    return cmds.Person(body.name, body.national_id, body.phone, body.employer, body.employment_type)
+    return cmds.Person(
+        body.name, body.national_id, body.phone, body.employer, body.employment_type, body.email
+    )

@@ -30,6 +30,9 @@ from membership.entrypoints.http.access import READ, WRITE, Allow
 
 MembersReader = Annotated[Principal, Allow("members", READ)]
 MembersWriter = Annotated[Principal, Allow("members", WRITE)]
+ErasureWriter = Annotated[Principal, Allow("erasures", WRITE)]
+ContactPointsWriter = Annotated[Principal, Allow("contact_points", WRITE)]
+REPUBLISH_BATCH = 500
 
 router = APIRouter(tags=["members"])
 
@@ -84,11 +87,11 @@ async def member_history(member_id: UUID, uow: UowDep, principal: MembersReader)
 
 @router.post("/members/{member_id}/transfer", response_model=s.MemberPublic)
 async def transfer_member(
-    member_id: UUID, body: s.TransferCreate, uow: UowDep, principal: MembersWriter
+    member_id: UUID, body: s.TransferCreate, uow: UowDep, principal: MembersWriter, vault: VaultDep
 ) -> Any:
     """Move a member to another branch, possibly in another district (MemberTransferred to both)."""
     cmd = cmds.TransferMember(member_id, body.to_branch_id, body.reason, body.on)
-    await handlers.transfer_member(uow, cmd, principal.check)
+    await handlers.transfer_member(uow, cmd, vault, principal.check)
     await uow.commit()
     return await queries.get_member(uow.session, member_id)
 
@@ -105,11 +108,11 @@ async def member_leaves(member_id: UUID, body: s.LeaveCreate, uow: UowDep, princ
 
 @router.post("/members/{member_id}/reinstate", response_model=s.MemberPublic)
 async def reinstate_member(
-    member_id: UUID, body: s.ReinstateCreate, uow: UowDep, principal: MembersWriter
+    member_id: UUID, body: s.ReinstateCreate, uow: UowDep, principal: MembersWriter, vault: VaultDep
 ) -> Any:
     """Restore a former member (MemberReinstated); refused if the person is a member again already."""
     await handlers.reinstate_member(
-        uow, cmds.ReinstateMember(member_id, body.branch_id, body.on), principal.check
+        uow, cmds.ReinstateMember(member_id, body.branch_id, body.on), vault, principal.check
     )
     await uow.commit()
     return await queries.get_member(uow.session, member_id)
@@ -119,8 +122,31 @@ async def reinstate_member(
 async def update_contact(
     member_id: UUID, body: s.ContactUpdate, uow: UowDep, principal: MembersWriter, vault: VaultDep
 ) -> Any:
-    """Change phone, employer or employment type (MemberContactUpdated, masked)."""
-    cmd = cmds.UpdateContact(member_id, body.phone, body.employer, body.employment_type)
+    """Change phone, e-mail, employer or employment type (MemberContactUpdated, masked)."""
+    cmd = cmds.UpdateContact(member_id, body.phone, body.employer, body.employment_type, body.email)
     await handlers.update_contact(uow, cmd, vault, principal.check)
+    await uow.commit()
+    return await queries.get_member(uow.session, member_id)
+
+
+@router.post("/contact-points/republish", response_model=s.RepublishPublic)
+async def republish_contact_points(uow: UowDep, principal: ContactPointsWriter, vault: VaultDep) -> Any:
+    """Seal every active member's contact points again with the current CONTACT_PUBLIC_KEY and
+    publish them (after a key rotation), a transaction per batch of members; safe to repeat."""
+    total, after, batches = 0, None, 0
+    while True:
+        staged, after = await handlers.republish_active_batch(uow, vault, after, REPUBLISH_BATCH)
+        await uow.commit()
+        total, batches = total + staged, batches + 1
+        if after is None:
+            return s.RepublishPublic(members=total, key_id=vault.contact_key.key_id, batches=batches)
+
+
+@router.post("/members/{member_id}/erasure", response_model=s.MemberPublic)
+async def erase_member(member_id: UUID, body: s.ErasureCreate, uow: UowDep, principal: ErasureWriter) -> Any:
+    """Erase the member's personal data on request (PIPL): ends an active membership (MemberLeft,
+    reason `erased`), then MemberErased; every service drops its copies, counts keep the member.
+    Federation admins, or district officers of the member's district; a second erasure is a 422."""
+    await handlers.erase_member(uow, cmds.EraseMember(member_id, body.reason), principal.check)
     await uow.commit()
     return await queries.get_member(uow.session, member_id)

@@ -4,7 +4,7 @@ is what the app includes."""
 
 from fastapi import APIRouter
 
-from notifications.entrypoints.http import inbox, members, officers, preferences
+from notifications.entrypoints.http import inbox, members, officers, preferences, webhooks
 from notifications.entrypoints.http._common import install_domain_errors
 
 ROUTERS: list[APIRouter] = [
@@ -12,6 +12,7 @@ ROUTERS: list[APIRouter] = [
     inbox.router,
     preferences.router,
     officers.router,
+    webhooks.router,
 ]
 
 __all__ = ["ROUTERS", "install_domain_errors"]
