@@ -20,6 +20,7 @@ from . import (
     import_,
     latency,
     memory,
+    notifications_email,
     notifications_fanout,
     publish,
     relay,
@@ -38,6 +39,7 @@ BENCHES: dict[str, Callable[[Servers], Awaitable[Result]]] = {
     "aid_race": aid_race.run,
     "enrol": campaigns_enrol.run,
     "campaigns_audience": campaigns_audience.run,
+    "notifications_email": notifications_email.run,
     "notifications_fanout": notifications_fanout.run,
 }
 

@@ -50,8 +50,9 @@ def test_stack_prefers_external_services(tmp_path: Path) -> None:
     )
     assert not stack.postgres_is_embedded and not stack.kafka_is_embedded
     assert stack.pg_admin_url == "postgresql://u:p@db:5432/postgres"
-    stack.start()  # starts nothing
+    stack.start()  # starts neither database nor broker (only the local mail and HTTP catchers)
     assert stack.postgres is None and stack.broker is None
+    stack.stop()
     embedded = DevStack(root=tmp_path, env={"UNIONFED_PG_PORT": "6000"})
     assert embedded.kafka_is_embedded and embedded.kafka_bootstrap == "127.0.0.1:19092"
     assert embedded.pg_admin_url == "postgresql://postgres@127.0.0.1:6000/postgres"

@@ -90,6 +90,12 @@ def _summary(stack: DevStack, procs: list[ServiceProcess]) -> None:
         '&& curl -H "Authorization: Bearer $TOKEN" ...',
         "Events": "uv run unionfed events tail --from-beginning",
     }
+    if stack.mailbox is not None:
+        facts["E-mail"] = f"{stack.mailbox.url}; each message a file in {stack.mail_folder}"
+    if stack.receiver is not None:
+        facts["SMS/hooks"] = (
+            f"{stack.receiver.url}/sms; all requests: {stack.receiver.url}/_received and {stack.received_file}"
+        )
     if not console.is_terminal:
         _plain("unionfed is running")
         for p in procs:

@@ -232,3 +232,23 @@ def broker_control(_unionfed_kafka: KafkaHandle) -> BrokerControl:
     if _unionfed_kafka.control is None:
         pytest.skip(f"cannot stop/start an external broker ({_unionfed_kafka.bootstrap})")
     return _unionfed_kafka.control
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Any]:
+    """A local SMTP server (`unionfed_devstack.mailbox.Mailbox`) on a free port, for one test:
+    `smtp_server.url` is the provider URL, `await smtp_server.wait_for(address)` the messages."""
+    from .mailbox import Mailbox
+
+    with Mailbox() as box:
+        yield box
+
+
+@pytest.fixture
+def http_receiver() -> Iterator[Any]:
+    """A local HTTP receiver (`unionfed_devstack.receiver.Receiver`) on a free port, for one test:
+    `http_receiver.url`, `fail_next(path, n)`, `await http_receiver.wait_for(path)`."""
+    from .receiver import Receiver
+
+    with Receiver() as receiver:
+        yield receiver

@@ -41,6 +41,8 @@ def service_env(stack: DevStack, spec: ServiceSpec, base: Mapping[str, str] | No
         LOG_LEVEL=env.get("LOG_LEVEL", "INFO"),
         PYTHONUNBUFFERED="1",  # log lines reach the file as they happen
     )
+    if spec.name == "notifications":
+        env.update(stack.notifications_env())
     if stack.kafka_is_embedded:
         env["KAFKA_ENABLE_IDEMPOTENCE"] = "false"  # Tansu rejects idempotent producers
     else:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from ._util import free_port, port_is_free
 from .broker import EmbeddedBroker
+from .mailbox import Mailbox
 from .postgres import EmbeddedPostgres, admin_url_from
+from .receiver import Receiver
 
 DEFAULT_PG_PORT = 55432
 DEFAULT_KAFKA_PORT = 19092
+DEFAULT_SMTP_PORT = 2525
+DEFAULT_RECEIVER_PORT = 8190
 DEFAULT_DISTRICTS = ("huangpu", "xuhui", "changning", "pudong", "minhang", "jiading")
 
 
@@ -58,6 +64,14 @@ def districts_from(option: str | None, env: Mapping[str, str] | None = None) -> 
     return [d.strip() for d in raw.split(",") if d.strip()]
 
 
+def _local_port(env: Mapping[str, str], name: str, default: int) -> int:
+    """The port named in the environment, else the default if free, else any free port (a local
+    catcher's port matters less than starting: the summary prints where it listens)."""
+    if env.get(name):
+        return _port(env, name, default)
+    return default if port_is_free(default) else free_port()
+
+
 def _port(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if not raw:
@@ -82,6 +96,9 @@ class DevStack:
         self._log = log or (lambda _msg: None)
         self.postgres: EmbeddedPostgres | None = None
         self.broker: EmbeddedBroker | None = None
+        # Where e-mail and SMS go in development, unless providers are configured.
+        self.mailbox: Mailbox | None = None
+        self.receiver: Receiver | None = None
         admin = self.env.get("DATABASE_ADMIN_URL")
         if not admin and self.env.get("DATABASE_URL"):
             admin = admin_url_from(self.env["DATABASE_URL"])
@@ -121,6 +138,37 @@ class DevStack:
     def national_id_key(self) -> str:
         return self.env.get("NATIONAL_ID_KEY") or dev_secret(self.root / "dev-national-id-key")
 
+    @property
+    def mail_folder(self) -> Path:
+        """Where the local SMTP server writes each message it accepts, one `.eml` file each."""
+        return self.root / "mail"
+
+    @property
+    def received_file(self) -> Path:
+        """Where the local HTTP receiver writes each request (SMS, webhooks), one JSON line each."""
+        return self.root / "received.jsonl"
+
+    def notifications_env(self) -> dict[str, str]:
+        """The providers of the notifications service: the local catchers, unless set already."""
+        env: dict[str, str] = {}
+        if self.mailbox is not None:
+            env["EMAIL_PROVIDERS"] = json.dumps([self.mailbox.url])
+        if self.receiver is not None:
+            env["SMS_PROVIDERS"] = json.dumps([f"{self.receiver.url}/sms"])
+            env["SMS_API_KEYS"] = json.dumps(["development"])
+        return env
+
+    def start_catchers(self) -> None:
+        """The local SMTP server and HTTP receiver (each unless its providers are configured)."""
+        if not self.env.get("EMAIL_PROVIDERS"):
+            port = _local_port(self.env, "UNIONFED_SMTP_PORT", DEFAULT_SMTP_PORT)
+            self.mailbox = Mailbox(port=port, folder=self.mail_folder)
+            self.mailbox.start()
+        if not self.env.get("SMS_PROVIDERS"):
+            port = _local_port(self.env, "UNIONFED_RECEIVER_PORT", DEFAULT_RECEIVER_PORT)
+            self.receiver = Receiver(port=port, log_file=self.received_file)
+            self.receiver.start()
+
     def start(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         if self.postgres_is_embedded:
@@ -134,12 +182,23 @@ class DevStack:
                 self.broker = None
                 self.stop()  # do not leave Postgres running behind a failed start
                 raise
+        try:
+            self.start_catchers()
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
-        """Broker first, then Postgres; each only if we started it."""
+        """Catchers, broker, then Postgres; each only if we started it."""
         broker, self.broker = self.broker, None
         postgres, self.postgres = self.postgres, None
+        mailbox, self.mailbox = self.mailbox, None
+        receiver, self.receiver = self.receiver, None
         try:
+            if mailbox is not None:
+                mailbox.stop()
+            if receiver is not None:
+                receiver.stop()
             if broker is not None:
                 self._log(f"stopping Kafka broker (tansu, {broker.bootstrap})")
                 broker.stop()

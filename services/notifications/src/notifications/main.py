@@ -17,6 +17,7 @@ from notifications.entrypoints.consumers import (
     member_view_consumer,
 )
 from notifications.entrypoints.http import ROUTERS, install_domain_errors
+from notifications.handlers.dispatch import build_dispatcher
 from notifications.settings import MIGRATIONS, NotificationsSettings
 
 
@@ -34,6 +35,10 @@ def build_app(settings: NotificationsSettings) -> FastAPI:
     async def start_workers(runtime: Runtime) -> None:
         """The dispatcher and the digest loop run in every replica (rows are claimed with SKIP LOCKED)."""
         runtime.spawn(inbox_listener.run(), name="inbox-listener")  # wakes this replica's live inboxes
+        dispatcher = build_dispatcher(settings, runtime, app.state.contact_keyring)
+        app.state.dispatcher = dispatcher  # tests run a round as of a chosen time
+        if settings.dispatch_enabled:
+            runtime.spawn(dispatcher.run(), "notifications-dispatcher")
 
     app = create_app(
         ServiceDefinition(
