@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from aiokafka import AIOKafkaProducer
+from unionfed_chassis import contact_seal
 from unionfed_events import Envelope, Event, topics
 from unionfed_events import assistance as aev
 from unionfed_events import campaigns as cev
@@ -74,6 +75,25 @@ class MembershipFeed:
         )
         await self.publish(event, district, member_id)
         return member_id
+
+    async def contact_points(
+        self, district: str, branch_id: str, member_id: uuid.UUID, phone: str | None, email: str | None
+    ) -> None:
+        """The member's contact points, sealed to the development key, on the private topic."""
+        sealed = contact_seal.seal(contact_seal.dev_public_key(), contact_seal.ContactPoints(phone, email))
+        event = mev.MemberContactPoints(
+            member_id=member_id,
+            branch_id=branch_id,
+            district=district,
+            sealed=sealed,
+            key_id=contact_seal.DEV_KEY_ID,
+            has_phone=phone is not None,
+            has_email=email is not None,
+        )
+        envelope = Envelope.wrap(event, source="/unionfed/membership", district=district)
+        await self.producer.send_and_wait(
+            topics.CONTACT_POINTS, envelope.data, key=envelope.key, headers=envelope.headers()
+        )
 
     async def leave(self, district: str, branch_id: str, member_id: uuid.UUID) -> None:
         event = mev.MemberLeft(
