@@ -1,7 +1,7 @@
 """`unionfed run` (what `make run` calls) brings the platform up, serves, restarts what dies
 (a service process, the embedded broker) and stops cleanly; its output in a file is plain lines.
-The member views of assistance and campaigns count exactly membership's members, and so do
-views rebuilt from the topics' beginning."""
+The member views of assistance, campaigns and notifications count exactly membership's members,
+and so do views rebuilt from the topics' beginning (assistance and campaigns)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,9 @@ def test_unionfed_run_starts_seeds_serves_and_stops(data_root: Path) -> None:
             assistance = f"http://127.0.0.1:{ports['assistance']}"
             expected = _check_assistance(assistance, membership, secret, env)
             _check_member_view("campaigns", f"http://127.0.0.1:{ports['campaigns']}", secret, env, expected)
+            # Not rebuilt: a second notifications app would plan and send every welcome again.
+            notifications = f"http://127.0.0.1:{ports['notifications']}"
+            _check_member_view("notifications", notifications, secret, env, expected, rebuild=False)
 
             summary = log.read_text()
             assert "│" not in summary and "┃" not in summary, summary  # not a terminal: no table
@@ -182,7 +185,12 @@ def _check_assistance(
 
 
 def _check_member_view(
-    service: str, url: str, secret: str, env: dict[str, str], expected: dict[tuple[str, str], int]
+    service: str,
+    url: str,
+    secret: str,
+    env: dict[str, str],
+    expected: dict[tuple[str, str], int],
+    rebuild: bool = True,
 ) -> None:
     """The service's member view (`GET /members/counts`) converges on membership's members
     exactly, and the same service rebuilt from the topics' beginning counts the same."""
@@ -196,6 +204,8 @@ def _check_member_view(
         return _view_counts(body)
 
     assert _wait_for(lambda: view() == expected, 60), (service, view(), expected)
+    if not rebuild:
+        return
     admin_url = f"postgresql://postgres@127.0.0.1:{env['UNIONFED_PG_PORT']}/postgres"
     kafka = f"127.0.0.1:{env['UNIONFED_KAFKA_PORT']}"
     rebuilt = asyncio.run(_rebuilt_view(service, admin_url, kafka, secret, expected))
