@@ -11,6 +11,7 @@ from unionfed_events import notifications as ev
 
 from notifications.entrypoints.consumers import events_consumer, member_view_consumer
 from notifications.entrypoints.http import ROUTERS, install_domain_errors
+from notifications.handlers.digests import DigestLoop
 from notifications.settings import MIGRATIONS, NotificationsSettings
 
 
@@ -23,6 +24,9 @@ def build_app(settings: NotificationsSettings) -> FastAPI:
 
     async def start_workers(runtime: Runtime) -> None:
         """The dispatcher and the digest loop run in every replica (rows are claimed with SKIP LOCKED)."""
+        digests = DigestLoop(runtime.unit_of_work, settings.timezone)
+        app.state.digests = digests  # tests run a round as of a chosen time
+        runtime.spawn(digests.run(), "notification-digests")
 
     app = create_app(
         ServiceDefinition(
