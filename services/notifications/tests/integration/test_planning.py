@@ -4,6 +4,7 @@ critical decisions past opt-outs, quiet hours, and officers' digests."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -23,6 +24,7 @@ from notifications_testkit import Notifications, new_district
 from unionfed_chassis import contact_seal
 from unionfed_devstack.feeds import DomainFeed
 from unionfed_devstack.testing import wait_for
+from unionfed_events import Envelope, topics
 from unionfed_events import assistance as aev
 from unionfed_events import membership as mev
 
@@ -312,3 +314,42 @@ async def test_a_digest_officer_gets_one_summary_per_period(notifications_servic
         assert summary[0].params["count"] == 3 and len(summary[0].params["items"]) == 3
         carried = [r for r in await rows_of(svc, recipient_id=digest_officer) if r.template != "digest"]
         assert {r.digest_id for r in carried} == {summary[0].notification_id}
+
+
+async def test_a_large_batch_is_planned_whole_and_announced_once_per_row(notifications_service) -> None:
+    """More events than one insert page (1,000 rows): every member gets their one in-app row."""
+    district = new_district()
+    async with notifications_service([district]) as svc:
+        branch = await svc.feed.branch(district)
+        member_ids = [uuid.uuid4() for _ in range(1200)]
+        sent = []
+        for member_id in member_ids:
+            envelope = Envelope.wrap(
+                joined(member_id, district, branch),
+                source="/unionfed/membership",
+                district=district,
+                sequence=1,
+            )
+            sent.append(
+                await svc.producer.send(
+                    topics.district_events("membership", district),
+                    envelope.data,
+                    key=envelope.key,
+                    headers=envelope.headers(),
+                )
+            )
+        await asyncio.gather(*sent)
+
+        async def all_planned() -> bool:
+            async with svc.engine.connect() as conn:
+                count = await conn.scalar(
+                    sa.select(sa.func.count()).where(
+                        notifications.c.recipient_id.in_([str(m) for m in member_ids]),
+                        notifications.c.channel == "in_app",
+                    )
+                )
+            return count == len(member_ids)
+
+        await wait_for(all_planned, timeout=120)
+        announced = await svc.events.wait("NotificationDelivered", len(member_ids), within=120)
+        assert sorted(r.data["recipient_id"] for r in announced) == sorted(str(m) for m in member_ids)
