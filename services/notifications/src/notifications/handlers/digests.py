@@ -12,6 +12,7 @@ kept locked while their digest is written, so two replicas never split or repeat
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -138,7 +139,7 @@ class DigestLoop:
         return True
 
     async def _write_digest(
-        self, uow: UnitOfWork, officer_id: str, district: str | None, items: list[Any]
+        self, uow: UnitOfWork, officer_id: str, district: str | None, items: Sequence[Any]
     ) -> UUID:
         caused_by = uuid7()
         cid = content_id(caused_by, DIGEST_TEMPLATE)
