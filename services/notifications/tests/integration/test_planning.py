@@ -250,9 +250,10 @@ async def test_an_aid_request_alerts_the_branch_officers_and_gives_the_member_a_
         member_id = await svc.member(district, branch)
         await DomainFeed(svc.producer, "assistance").publish(requested(member_id, district, branch), district)
 
-        alerts = await wait_rows(svc, 2, recipient_id=f"bo-{branch}")
+        alerts = await wait_rows(svc, 3, recipient_id=f"bo-{branch}")
         assert {(a.channel, a.status, a.template) for a in alerts} == {
             ("email", "pending", "alert_aid_to_decide"),
+            ("in_app", "delivered", "alert_aid_to_decide"),
             ("sms", "pending", "alert_aid_to_decide"),
         }
         assert alerts[0].params["why"] == "requested" and alerts[0].params["branch_name"] == f"{branch} 工会"
@@ -320,9 +321,10 @@ async def test_a_digest_officer_gets_one_summary_per_period(notifications_servic
         for _ in range(3):
             await assistance.publish(requested(member_id, district, branch), district)
 
-        waiting = await wait_rows(svc, 3, recipient_id=digest_officer)
-        assert {(r.channel, r.status, r.digest_id) for r in waiting} == {("email", "digest", None)}
-        await wait_rows(svc, 6, recipient_id=single, status="pending")  # one per alert and channel
+        waiting = await wait_rows(svc, 3, recipient_id=digest_officer, status="digest")
+        assert {(r.channel, r.digest_id) for r in waiting} == {("email", None)}
+        await wait_rows(svc, 3, recipient_id=digest_officer, channel="in_app", status="delivered")  # at once
+        await wait_rows(svc, 6, recipient_id=single, status="pending")  # one per alert, e-mail and SMS
 
         digests = svc.app.state.digests
         now = datetime.now(UTC)
@@ -337,8 +339,8 @@ async def test_a_digest_officer_gets_one_summary_per_period(notifications_servic
         assert len(summary) == 1
         assert (summary[0].channel, summary[0].status) == ("email", "pending")
         assert summary[0].params["count"] == 3 and len(summary[0].params["items"]) == 3
-        carried = [r for r in await rows_of(svc, recipient_id=digest_officer) if r.template != "digest"]
-        assert {r.digest_id for r in carried} == {summary[0].notification_id}
+        carried = await rows_of(svc, recipient_id=digest_officer, status="digest")
+        assert len(carried) == 3 and {r.digest_id for r in carried} == {summary[0].notification_id}
 
 
 async def test_a_large_batch_is_planned_whole_and_announced_once_per_row(notifications_service) -> None:

@@ -104,7 +104,7 @@ def test_left_and_erased_members_get_nothing_but_the_leaving_message() -> None:
     assert unknown == [Recipient(RecipientKind.MEMBER, str(m), [Channel.IN_APP])]  # not in the view yet: sent
 
 
-def test_officers_are_reached_on_their_sealed_contacts_and_digest_officers_get_alerts_only() -> None:
+def test_officers_get_alerts_in_app_and_on_their_sealed_contacts_or_in_a_digest() -> None:
     alert = by_template()["alert_aid_to_decide"][0]
     registered = [
         Officer("bo-1", "branch_officer", "xuhui", "b-1", True, "daily"),
@@ -114,11 +114,14 @@ def test_officers_are_reached_on_their_sealed_contacts_and_digest_officers_get_a
     ]
     found = recipients(alert, facts(officers=registered))  # type: ignore[arg-type]
     assert [(r.id, r.reachable, r.digest) for r in found] == [
-        ("bo-1", [Channel.EMAIL, Channel.SMS], True),
-        ("bo-2", [], False),
+        ("bo-1", [Channel.IN_APP, Channel.EMAIL, Channel.SMS], True),
+        ("bo-2", [Channel.IN_APP], False),
     ]
     rows = rows_for(alert, found[0], Preferences(), uuid.uuid4(), uuid.uuid4(), NOW)  # type: ignore[arg-type]
-    assert [(r["channel"], r["status"]) for r in rows] == [("email", "digest")]
+    assert [(r["channel"], r["status"]) for r in rows] == [("in_app", "delivered"), ("email", "digest")]
+    in_app_only = Preferences(channels={Category.ALERT: frozenset({Channel.IN_APP})})
+    rows = rows_for(alert, found[0], in_app_only, uuid.uuid4(), uuid.uuid4(), NOW)  # type: ignore[arg-type]
+    assert [(r["channel"], r["status"]) for r in rows] == [("in_app", "delivered")]  # nothing to digest
 
 
 def test_channels_follow_preferences_quiet_hours_and_criticality() -> None:

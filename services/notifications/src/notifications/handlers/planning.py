@@ -26,7 +26,7 @@ from notifications.domain.preferences import Preferences, channels_for, quiet_un
 from notifications.domain.routing import Route, routes_for
 
 CONTENT_IDS = uuid.UUID("6f1d3c52-2a51-4c1e-9c1b-6a0d2f6b7e10")
-DIGEST_CHANNEL = Channel.EMAIL  # officers have no in-app inbox: a digest is an e-mail
+DIGEST_CHANNEL = Channel.EMAIL  # a digest replaces alerts by e-mail and SMS: it is an e-mail
 
 
 def event_uuid(envelope: Envelope) -> uuid.UUID:
@@ -78,7 +78,8 @@ async def _load(uow: UnitOfWork, planned: list[tuple[Delivery, Route]]) -> Facts
 
 def recipients(route: Route, facts: Facts) -> list[Recipient]:
     """Who `route` reaches: its member unless they left (and this is not the leaving message)
-    or were erased; the registered officers of its unit, each on their sealed contact points."""
+    or were erased; the registered officers of its unit, in their own inbox and, when they
+    registered sealed contacts, by e-mail and SMS."""
     if route.member_id is not None:
         known = facts.members.get(route.member_id)
         if known is not None and (known.erased or (known.left and not route.about_leaving)):
@@ -91,12 +92,25 @@ def recipients(route: Route, facts: Facts) -> list[Recipient]:
         Recipient(
             RecipientKind.OFFICER,
             o.officer_id,
-            [Channel.EMAIL, Channel.SMS] if o.has_contacts else [],
+            [Channel.IN_APP] + ([Channel.EMAIL, Channel.SMS] if o.has_contacts else []),
             digest=o.digest in ("hourly", "daily") and route.category == Category.ALERT,
         )
         for o in facts.officers
         if o.serves(route.officers)
     ]
+
+
+def _channels(route: Route, recipient: Recipient, prefs: Preferences) -> list[tuple[Channel, str]]:
+    """(channel, status) of each row: in-app rows are delivered as written; a digest officer's
+    e-mail and SMS alerts become one `digest` row on the digest's channel."""
+    chosen = channels_for(prefs, route.category, route.critical, recipient.reachable)
+    in_app = [(Channel.IN_APP, "delivered")] if Channel.IN_APP in chosen else []
+    outside = [c for c in chosen if c != Channel.IN_APP]
+    if not recipient.digest:
+        return in_app + [(c, "pending") for c in outside]
+    return in_app + (
+        [(DIGEST_CHANNEL, "digest")] if outside and DIGEST_CHANNEL in recipient.reachable else []
+    )
 
 
 def rows_for(
@@ -107,30 +121,21 @@ def rows_for(
     caused_by: uuid.UUID,
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """The recipient's rows: one per channel their preferences keep; a digest officer's alert is
-    one `digest` row on the digest's channel, whatever the alert channels."""
-    if recipient.digest:
-        channels = [DIGEST_CHANNEL] if DIGEST_CHANNEL in recipient.reachable else []
-    else:
-        channels = channels_for(prefs, route.category, route.critical, recipient.reachable)
-    rows = []
-    for channel in channels:
-        in_app = channel == Channel.IN_APP
-        status = "digest" if recipient.digest else "delivered" if in_app else "pending"
-        rows.append(
-            {
-                "content_id": cid,
-                "caused_by": caused_by,
-                "recipient_kind": recipient.kind.value,
-                "recipient_id": recipient.id,
-                "channel": channel.value,
-                "status": status,
-                "priority": int(route.priority),
-                "next_attempt_at": quiet_until(prefs, channel, route.critical, now) or now,
-                "delivered_at": now if in_app else None,
-            }
-        )
-    return rows
+    """The recipient's rows: one per channel their preferences keep (see `_channels`)."""
+    return [
+        {
+            "content_id": cid,
+            "caused_by": caused_by,
+            "recipient_kind": recipient.kind.value,
+            "recipient_id": recipient.id,
+            "channel": channel.value,
+            "status": status,
+            "priority": int(route.priority),
+            "next_attempt_at": quiet_until(prefs, channel, route.critical, now) or now,
+            "delivered_at": now if status == "delivered" else None,
+        }
+        for channel, status in _channels(route, recipient, prefs)
+    ]
 
 
 def content_row(
