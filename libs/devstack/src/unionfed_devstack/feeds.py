@@ -208,3 +208,29 @@ class CampaignsFeed:
         for topic, envelope in list(self.sent):
             await self.producer.send(topic, envelope.data, key=envelope.key, headers=envelope.headers())
         await self.producer.flush()
+
+
+@dataclass
+class DomainFeed:
+    """Publishes any event of one service (`domain`: assistance, campaigns, membership) the way
+    its relay does: its district's topic (the federation topic without one), its source. Returns
+    the envelope, so a test can deliver the very same one again (`resend`)."""
+
+    producer: AIOKafkaProducer
+    domain: str
+
+    async def publish(self, event: Event, district: str | None, sequence: int | None = None) -> Envelope:
+        envelope = Envelope.wrap(
+            event, source=f"/unionfed/{self.domain}", district=district, sequence=sequence
+        )
+        await self.resend(envelope)
+        return envelope
+
+    async def resend(self, envelope: Envelope) -> None:
+        """The same envelope again, as a redelivery or a relay's retry would."""
+        await self.producer.send_and_wait(
+            topics.events_topic(self.domain, envelope.district),
+            envelope.data,
+            key=envelope.key,
+            headers=envelope.headers(),
+        )

@@ -17,6 +17,7 @@ from notifications.entrypoints.consumers import (
     member_view_consumer,
 )
 from notifications.entrypoints.http import ROUTERS, install_domain_errors
+from notifications.handlers.digests import DigestLoop
 from notifications.handlers.dispatch import build_dispatcher
 from notifications.settings import MIGRATIONS, NotificationsSettings
 
@@ -39,6 +40,9 @@ def build_app(settings: NotificationsSettings) -> FastAPI:
         app.state.dispatcher = dispatcher  # tests run a round as of a chosen time
         if settings.dispatch_enabled:
             runtime.spawn(dispatcher.run(), "notifications-dispatcher")
+        digests = DigestLoop(runtime.unit_of_work, settings.timezone)
+        app.state.digests = digests  # tests run a round as of a chosen time
+        runtime.spawn(digests.run(), "notification-digests")
 
     app = create_app(
         ServiceDefinition(

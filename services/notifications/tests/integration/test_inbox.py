@@ -6,8 +6,26 @@ from __future__ import annotations
 
 import uuid
 
+import sqlalchemy as sa
 from inbox_rows import deliver_in_app
-from notifications_testkit import new_district
+from notifications.adapters.orm import notifications
+from notifications_testkit import Notifications, new_district
+from unionfed_devstack.testing import wait_for
+
+
+async def planned_welcome(svc: Notifications, member_id: uuid.UUID) -> uuid.UUID:
+    """The in-app welcome planning wrote for the member's MemberJoined."""
+
+    async def found() -> uuid.UUID | None:
+        async with svc.engine.connect() as conn:
+            return await conn.scalar(
+                sa.select(notifications.c.notification_id).where(
+                    notifications.c.recipient_id == str(member_id), notifications.c.channel == "in_app"
+                )
+            )
+
+    found_id: uuid.UUID = await wait_for(found)
+    return found_id
 
 
 async def test_a_member_lists_counts_and_marks_their_inbox(notifications_service) -> None:
@@ -16,6 +34,7 @@ async def test_a_member_lists_counts_and_marks_their_inbox(notifications_service
         branch = await svc.feed.branch(district)
         member_id = await svc.member(district, branch)
         me, rid = svc.member_token(member_id), str(member_id)
+        welcome = await planned_welcome(svc, member_id)  # planning's own, from the MemberJoined
         first = (await deliver_in_app(svc.engine, [rid]))[0]
         aid = (await deliver_in_app(svc.engine, [rid], category="aid", critical=True))[0]
         newest = (await deliver_in_app(svc.engine, [rid]))[0]
@@ -23,13 +42,18 @@ async def test_a_member_lists_counts_and_marks_their_inbox(notifications_service
         await deliver_in_app(svc.engine, [rid], status="suppressed")  # not delivered
 
         listing = (await svc.client.get("/me/inbox", headers=me)).json()
-        assert [i["notification_id"] for i in listing["items"]] == [str(newest), str(aid), str(first)]
-        assert listing["total"] == 3
+        assert [i["notification_id"] for i in listing["items"]] == [
+            str(newest),
+            str(aid),
+            str(first),
+            str(welcome),
+        ]
+        assert listing["total"] == 4
         item = listing["items"][0]
         assert item["title"] == "欢迎加入工会，测试会员"
         assert "测试支部工会" in item["body"] and item["read_at"] is None
         assert item["event_type"] == "unionfed.membership.MemberJoined"
-        assert (await svc.client.get("/me/inbox/unread-count", headers=me)).json() == {"unread": 3}
+        assert (await svc.client.get("/me/inbox/unread-count", headers=me)).json() == {"unread": 4}
 
         by_category = (await svc.client.get("/me/inbox", params={"category": "aid"}, headers=me)).json()
         assert [i["notification_id"] for i in by_category["items"]] == [str(aid)]
@@ -40,14 +64,14 @@ async def test_a_member_lists_counts_and_marks_their_inbox(notifications_service
         again = await svc.client.post(f"/me/inbox/{first}/read", headers=me)
         assert again.json()["read_at"] == marked.json()["read_at"]  # the first reading's time stays
         unread = (await svc.client.get("/me/inbox", params={"unread": True}, headers=me)).json()
-        assert {i["notification_id"] for i in unread["items"]} == {str(aid), str(newest)}
-        assert (await svc.client.get("/me/inbox/unread-count", headers=me)).json() == {"unread": 2}
+        assert {i["notification_id"] for i in unread["items"]} == {str(aid), str(newest), str(welcome)}
+        assert (await svc.client.get("/me/inbox/unread-count", headers=me)).json() == {"unread": 3}
 
-        assert (await svc.client.post("/me/inbox/read-all", headers=me)).json() == {"marked": 2}
+        assert (await svc.client.post("/me/inbox/read-all", headers=me)).json() == {"marked": 3}
         assert (await svc.client.get("/me/inbox/unread-count", headers=me)).json() == {"unread": 0}
 
         paged = (await svc.client.get("/me/inbox", params={"page": 2, "page_size": 2}, headers=me)).json()
-        assert [i["notification_id"] for i in paged["items"]] == [str(first)]
+        assert [i["notification_id"] for i in paged["items"]] == [str(first), str(welcome)]
 
 
 async def test_the_inbox_speaks_the_language_the_member_chose(notifications_service) -> None:
