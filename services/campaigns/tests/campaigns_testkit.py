@@ -79,10 +79,15 @@ async def start_campaigns(
     own = [topics.district_events("campaigns", d) for d in districts] + [
         topics.federation_events("campaigns")
     ]
-    feeds = [topics.district_events(domain, d) for d in districts for domain in ("membership", "assistance")]
+    feeds = [
+        topics.district_events(domain, d)
+        for d in districts
+        for domain in ("membership", "assistance", "notifications")
+    ]
     await ensure_topics(kafka_bootstrap, [TopicSpec(n) for n in own + feeds])
     settings_overrides.setdefault("member_view_group", f"campaigns-members-{uuid.uuid4().hex[:8]}")
     settings_overrides.setdefault("hardship_group", f"campaigns-hardship-{uuid.uuid4().hex[:8]}")
+    settings_overrides.setdefault("notified_group", f"campaigns-notified-{uuid.uuid4().hex[:8]}")
     settings = CampaignsSettings(
         environment="development",
         database_url=database_url or make_database("campaigns"),

@@ -49,7 +49,7 @@ SERVICES: list[ServiceSpec] = [
         _port("campaigns", 8103),
         "campaigns",
         "campaigns.seed",
-        consumer_groups=("campaigns-members", "campaigns-hardship"),
+        consumer_groups=("campaigns-members", "campaigns-hardship", "campaigns-notified"),
     ),
     ServiceSpec(
         "notifications",

@@ -9,7 +9,7 @@ from unionfed_chassis.runtime import Runtime
 from unionfed_chassis.settings import ServiceSettings
 from unionfed_events import campaigns as ev
 
-from campaigns.entrypoints.consumers import hardship_consumer, member_view_consumer
+from campaigns.entrypoints.consumers import hardship_consumer, member_view_consumer, notified_consumer
 from campaigns.entrypoints.http import ROUTERS, install_domain_errors
 from campaigns.handlers.scheduler import CampaignScheduler
 from campaigns.settings import MIGRATIONS, CampaignsSettings
@@ -20,6 +20,7 @@ def build_app(settings: CampaignsSettings) -> FastAPI:
         return [
             member_view_consumer(settings.member_view_group, s.ce_source),
             hardship_consumer(settings.hardship_group, s.ce_source),
+            notified_consumer(settings.notified_group, s.ce_source),
         ]
 
     async def start_scheduler(runtime: Runtime) -> None:

@@ -28,6 +28,10 @@ class CampaignsSettings(ServiceSettings):
     hardship_group: str = Field(
         "campaigns-hardship", description="Consumer group of the hardship view read from assistance's events"
     )
+    notified_group: str = Field(
+        "campaigns-notified",
+        description="Consumer group of notifications' audience summaries (the campaigns' `notified` figure)",
+    )
     seed_random: int = Field(13, description="Seed of the demo data generator (same seed, same data)")
 
     @property

@@ -1,5 +1,5 @@
 """Kafka consumers: the member view from membership's events; the hardship view from
-assistance's events."""
+assistance's events; how many were notified, from notifications' summaries."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from unionfed_chassis.consumer import Delivery, EventConsumer
 from unionfed_chassis.db import UnitOfWork
 from unionfed_chassis.member_view import member_view_consumer as view_consumer
 from unionfed_events import assistance as aev
+from unionfed_events import notifications as nev
 from unionfed_events import topics
 
 from campaigns.adapters.orm import member_view
 from campaigns.handlers.hardship_view import set_registered
+from campaigns.handlers.notified import count_notified
 
 
 def member_view_consumer(group: str, source: str) -> EventConsumer:
@@ -33,6 +35,17 @@ def hardship_consumer(group: str, source: str) -> EventConsumer:
         group,
         {aev.HardshipWorkerRegistered: _registered, aev.HardshipWorkerExited: _exited},
         pattern=topics.events_pattern("assistance"),
+        domain="campaigns",
+        source=source,
+    )
+
+
+def notified_consumer(group: str, source: str) -> EventConsumer:
+    """Notifications' `AudienceNotified` summaries, from every district's notifications topic."""
+    return EventConsumer(
+        group,
+        {nev.AudienceNotified: count_notified},
+        pattern=topics.events_pattern("notifications"),
         domain="campaigns",
         source=source,
     )

@@ -156,8 +156,8 @@ async def campaign_audience(campaign_id: UUID, uow: UowDep, principal: Reader, t
 
 @router.get("/campaigns/{campaign_id}/stats", response_model=s.CampaignStats)
 async def campaign_stats_route(campaign_id: UUID, uow: UowDep, principal: Reader) -> Any:
-    """Reach while it runs: targeted (at launch), notified (counted by the notifications path,
-    0 until it reports), enrolled, waitlisted, reached by deliveries; per district."""
+    """Reach while it runs: targeted (at launch), notified (the members the notifications
+    service told), enrolled, waitlisted, reached by deliveries; per district."""
     _readable(await _public(uow, campaign_id), campaign_id, principal)
     return vars(await campaign_stats.reach(uow.session, campaign_id))
 

@@ -122,9 +122,7 @@ class CampaignPublic(Public):
 
 class CampaignStats(BaseModel):
     targeted: int = Field(description="Members in the audience at launch (0 before)")
-    notified: int = Field(
-        description="Members notified, as counted by the notifications path (0 until it runs)"
-    )
+    notified: int = Field(description="Members the notifications service told (its in-app summaries)")
     enrolled: int
     waitlisted: int
     reached: int = Field(description="Workers reached by recorded deliveries")
