@@ -13,15 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
 from assistance.main import build_app
 from assistance.settings import AssistanceSettings
 from fastapi import FastAPI
-from unionfed_devstack.broker import ensure_topics
 from unionfed_devstack.feeds import MembershipFeed
-from unionfed_devstack.testing import EventReader, OfficerTokens, skip_other_districts, wait_for
-from unionfed_events import topics
-from unionfed_events.topics import TopicSpec
+from unionfed_devstack.service_kit import run_app
+from unionfed_devstack.testing import EventReader, OfficerTokens, wait_for
 
 
 def new_district(prefix: str = "a") -> str:
@@ -96,36 +93,19 @@ async def start_assistance(
     database_url: str | None = None,
     **settings_overrides: Any,
 ) -> AsyncIterator[Assistance]:
-    """A running service, with its districts' topics (membership's and its own) created before it
-    starts (its pattern subscriptions see topics that exist at start-up). Its consumer groups are
-    its own and start at the end of other tests' districts (`skip_other_districts`)."""
-    own = [topics.district_events("assistance", d) for d in districts]
-    feeds = [topics.district_events("membership", d) for d in districts]
-    await ensure_topics(kafka_bootstrap, [TopicSpec(n) for n in own + feeds])
-    # Groups of their own: on Tansu a stopped app's member stays in its group until its session
-    # times out, and the next app joining that group would wait for it (18 s instead of 5).
-    settings_overrides.setdefault("member_view_group", f"assistance-members-{uuid.uuid4().hex[:8]}")
-    settings_overrides.setdefault("campaigns_group", f"assistance-campaigns-{uuid.uuid4().hex[:8]}")
-    settings = AssistanceSettings(
-        environment="development",
-        database_url=database_url or make_database("assistance"),
-        kafka_bootstrap_servers=kafka_bootstrap,
-        kafka_enable_idempotence=kafka_idempotence,
-        outbox_poll_seconds=0.5,
-        log_level="WARNING",
+    """A running service reading membership's topics of its districts (`run_app`)."""
+    async with run_app(
+        "assistance",
+        build_app,
+        AssistanceSettings,
+        districts,
+        kafka_bootstrap,
+        kafka_idempotence,
+        database_url or make_database("assistance"),
+        reads=("membership",),
+        groups=("member_view_group", "campaigns_group"),
         **settings_overrides,
-    )
-    app = build_app(settings)
-    await skip_other_districts(kafka_bootstrap, app.state.runtime.consumers, districts)
-    reader = EventReader(kafka_bootstrap, own)
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=kafka_idempotence)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://assistance", timeout=60) as client:
-            await reader.start()
-            await producer.start()
-            try:
-                yield Assistance(app, client, settings, districts, reader, MembershipFeed(producer))
-            finally:
-                await producer.stop()
-                await reader.stop()
+    ) as run:
+        yield Assistance(
+            run.app, run.client, run.settings, districts, run.events, MembershipFeed(run.producer)
+        )
