@@ -357,6 +357,28 @@ def sample_events() -> list[Event]:
             attempts=5,
             dead_lettered=True,
         ),
+        n.AudienceNotified(
+            campaign_id=CAMPAIGN,
+            district="xuhui",
+            chunk=1,
+            channel=n.Channel.IN_APP,
+            notified=998,
+            skipped=2,
+            caused_by=CASE,
+        ),
+        m.MemberContactPoints(
+            member_id=MEMBER,
+            branch_id="xuhui-b012",
+            district="xuhui",
+            sealed="AQID",
+            key_id="dev-1",
+            has_phone=True,
+            has_email=False,
+        ),
+        m.MemberContactPointsWithdrawn(member_id=MEMBER, reason=m.ContactWithdrawalReason.ERASED),
+        m.MemberErased(
+            member_id=MEMBER, branch_id="xuhui-b012", district="xuhui", erased_on=date(2026, 11, 28)
+        ),
     ]
 
 

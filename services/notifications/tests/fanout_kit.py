@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from notifications.adapters.orm import contact_points, notifications, preferences
+from notifications.adapters.orm import contact_points, contents, notifications, preferences
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MEMBER_COLUMNS = ("member_id", "name", "branch_id", "district", "status", "joined_on", "version")
@@ -53,7 +53,15 @@ async def give_contact(
 
 
 async def rows_by_channel(engine: AsyncEngine, caused_by: Sequence[str] | None = None) -> dict[str, int]:
-    query = sa.select(notifications.c.channel, sa.func.count()).group_by(notifications.c.channel)
+    """Campaign invitations by channel. Only those: the events consumer also plans whatever else
+    it reads, such as the last batch of an earlier test's topic that Tansu hands a new group
+    (`skip_other_districts`), and those rows are no fan-out's."""
+    query = (
+        sa.select(notifications.c.channel, sa.func.count())
+        .join(contents, contents.c.content_id == notifications.c.content_id)
+        .where(contents.c.template == "campaign_invitation")
+        .group_by(notifications.c.channel)
+    )
     if caused_by is not None:
         query = query.where(notifications.c.caused_by.in_([uuid.UUID(c) for c in caused_by]))
     async with engine.connect() as conn:

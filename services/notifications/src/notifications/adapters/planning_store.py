@@ -65,15 +65,18 @@ async def member_facts(session: AsyncSession, member_ids: Iterable[UUID]) -> dic
 
 async def member_reach(session: AsyncSession, member_ids: Iterable[UUID]) -> dict[UUID, list[Channel]]:
     """The channels each member can be reached on: in-app always, e-mail and SMS if their
-    sealed contact points hold an address and a phone number."""
+    sealed contact points hold an address and a phone number. A member whose contact points
+    have not arrived may be reached on both: they travel on their own topic, read by another
+    consumer, and a new member's `MemberJoined` often comes first; the dispatcher waits for them
+    (`CONTACT_NOT_YET_KNOWN`)."""
     ids = list(set(member_ids))
-    reach = {m: [Channel.IN_APP] for m in ids}
+    reach = {m: [Channel.IN_APP, Channel.EMAIL, Channel.SMS] for m in ids}
     if not ids:
         return reach
     c = contact_points.c
     rows = await session.execute(sa.select(c.member_id, c.has_email, c.has_phone).where(c.member_id.in_(ids)))
     for r in rows:
-        reach[r.member_id] += [Channel.EMAIL] * r.has_email + [Channel.SMS] * r.has_phone
+        reach[r.member_id] = [Channel.IN_APP] + [Channel.EMAIL] * r.has_email + [Channel.SMS] * r.has_phone
     return reach
 
 

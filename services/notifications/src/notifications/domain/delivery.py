@@ -12,6 +12,9 @@ from enum import StrEnum
 from notifications.domain.model import SendResult
 
 UNREACHABLE = "unreachable"
+# A member's contact points have not arrived (yet): retried like a busy provider, and after the
+# last attempt the message fails with this reason (the member gave no phone or e-mail at all).
+CONTACT_NOT_YET_KNOWN = "contact points not received"
 
 
 class Verdict(StrEnum):

@@ -35,7 +35,14 @@ from unionfed_chassis.runtime import Runtime
 from notifications.adapters import dispatch_store as store
 from notifications.adapters.channels import build_senders
 from notifications.adapters.templates import Renderer
-from notifications.domain.delivery import UNREACHABLE, Decision, RetryPolicy, TokenBucket, Verdict
+from notifications.domain.delivery import (
+    CONTACT_NOT_YET_KNOWN,
+    UNREACHABLE,
+    Decision,
+    RetryPolicy,
+    TokenBucket,
+    Verdict,
+)
 from notifications.domain.model import Channel, ChannelSender, Outgoing, RecipientKind, Rendered, SendResult
 from notifications.handlers.dispatch_outcome import (
     ATTEMPT_SECONDS,
@@ -178,6 +185,8 @@ class Dispatcher:
     def _render(
         self, c: store.Claimed, contact: ContactPoints | None, language: str | None, name: str
     ) -> Prepared:
+        if contact is None and c.recipient_kind == RecipientKind.MEMBER:
+            return Prepared(c, result=SendResult(False, error=CONTACT_NOT_YET_KNOWN, retryable=True))
         address = (
             None if contact is None else (contact.email if c.channel == Channel.EMAIL else contact.phone)
         )
