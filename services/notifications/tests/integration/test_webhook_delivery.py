@@ -1,7 +1,8 @@
-"""Webhook deliveries over a real socket to a real HTTP receiver (a Starlette app under uvicorn,
-started here: the shared dev-stack receiver did not exist when this was written). The dispatcher
-is another part's work; `deliver_due` below is a minimal stand-in that sends the pending webhook
-rows once with `WebhookSender` and records each attempt as the delivery log expects."""
+"""The webhook sender over a real socket to a real HTTP receiver (a Starlette app under uvicorn,
+started here). The service's dispatcher is off (`dispatch_enabled=False`): `deliver_due` below
+sends the pending webhook rows once with `WebhookSender` and records each attempt as the delivery
+log expects, so each test sees exactly the attempts it makes (the dispatcher's own tests and the
+end-to-end ones run the real loop)."""
 
 from __future__ import annotations
 
@@ -138,7 +139,7 @@ async def pending_for(svc: Notifications, subscription_id: str) -> int:
 async def test_an_endpoint_failing_twice_gets_the_event_once_signed(notifications_service) -> None:
     district = new_district()
     async with (
-        notifications_service([district]) as svc,
+        notifications_service([district], dispatch_enabled=False) as svc,
         http_receiver() as receiver,
         webhook_sender(svc) as sender,
     ):
@@ -179,7 +180,7 @@ async def test_an_endpoint_failing_twice_gets_the_event_once_signed(notification
 async def test_after_a_rotation_both_secrets_verify_until_the_overlap_ends(notifications_service) -> None:
     district = new_district()
     async with (
-        notifications_service([district]) as svc,
+        notifications_service([district], dispatch_enabled=False) as svc,
         http_receiver() as receiver,
         webhook_sender(svc) as sender,
     ):
@@ -215,7 +216,7 @@ async def test_after_a_rotation_both_secrets_verify_until_the_overlap_ends(notif
 async def test_410_gone_deactivates_the_subscription(notifications_service) -> None:
     district = new_district()
     async with (
-        notifications_service([district]) as svc,
+        notifications_service([district], dispatch_enabled=False) as svc,
         http_receiver() as receiver,
         webhook_sender(svc) as sender,
     ):
@@ -241,7 +242,7 @@ async def test_410_gone_deactivates_the_subscription(notifications_service) -> N
 
 async def test_refused_addresses_and_network_errors(notifications_service) -> None:
     district = new_district()
-    async with notifications_service([district]) as svc, http_receiver() as receiver:
+    async with notifications_service([district], dispatch_enabled=False) as svc, http_receiver() as receiver:
         officer = svc.district_officer(district)
         hook = await register(svc, district, f"{receiver.base}/hooks", [JOINED])
         sid = hook["subscription_id"]
@@ -286,7 +287,7 @@ async def test_secrets_never_reach_the_logs(notifications_service, caplog: pytes
     district = new_district()
     caplog.set_level(logging.DEBUG)
     async with (
-        notifications_service([district]) as svc,
+        notifications_service([district], dispatch_enabled=False) as svc,
         http_receiver() as receiver,
         webhook_sender(svc) as sender,
     ):
