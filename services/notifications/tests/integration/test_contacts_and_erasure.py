@@ -133,8 +133,10 @@ async def test_erasure_deletes_the_members_rows_and_a_late_join_never_refills_th
         await wait_for(lambda: _erased(svc, member_id), timeout=30)
         assert await opened(svc, member_id) is None
         assert await _rows_of(svc, str(member_id)) == (0, 0, 0)
-        kept, attempts, prefs = await _rows_of(svc, str(other))  # planning's welcome rows too
-        assert kept >= 1 and (attempts, prefs) == (1, 1), "another member keeps theirs"
+        # Planning's welcome rows too, and the dispatcher's attempts at them (they wait for
+        # contact points this member never gets).
+        kept, attempts, prefs = await _rows_of(svc, str(other))
+        assert kept >= 1 and attempts >= 1 and prefs == 1, "another member keeps theirs"
         assert await opened(svc, other) is not None
         # A replay of the join (e.g. a rebuilt view) fills in nothing personal again.
         joined = mev.MemberJoined(
