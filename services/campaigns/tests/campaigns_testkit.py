@@ -8,15 +8,16 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
+import sqlalchemy as sa
+from campaigns.adapters.orm import members
 from campaigns.main import build_app
 from campaigns.settings import CampaignsSettings
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncEngine
 from unionfed_devstack.feeds import HardshipFeed, MembershipFeed
-from unionfed_devstack.service_kit import run_app, wait_member_in_view
+from unionfed_devstack.service_kit import MemberViewKit, run_app
 from unionfed_devstack.testing import EventReader, OfficerTokens
 
 
@@ -25,7 +26,7 @@ def new_district(prefix: str = "c") -> str:
 
 
 @dataclass
-class Campaigns(OfficerTokens):
+class Campaigns(MemberViewKit, OfficerTokens):
     app: FastAPI
     client: httpx.AsyncClient
     settings: CampaignsSettings
@@ -34,22 +35,7 @@ class Campaigns(OfficerTokens):
     feed: MembershipFeed
     hardship: HardshipFeed
 
-    @property
-    def engine(self) -> AsyncEngine:
-        """The service's engine (for tests that check the database's last-word constraints)."""
-        engine: AsyncEngine = self.app.state.runtime.engine
-        return engine
-
-    async def member(self, district: str, branch_id: str, **kw: Any) -> uuid.UUID:
-        """A member who joined through membership's event, once the view has them."""
-        member_id = await self.feed.join(district, branch_id, **kw)
-        await self.wait_member(member_id, "active")
-        return member_id
-
-    async def wait_member(self, member_id: uuid.UUID, status: str, within: float = 30) -> None:
-        from campaigns.adapters.orm import members
-
-        await wait_member_in_view(self.engine, members, member_id, status, within)
+    members: ClassVar[sa.Table] = members
 
 
 @contextlib.asynccontextmanager

@@ -8,16 +8,17 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
+import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
+from notifications.adapters.orm import members
 from notifications.main import build_app
 from notifications.settings import NotificationsSettings
-from sqlalchemy.ext.asyncio import AsyncEngine
 from unionfed_devstack.feeds import MembershipFeed
-from unionfed_devstack.service_kit import run_app, wait_member_in_view
+from unionfed_devstack.service_kit import MemberViewKit, run_app
 from unionfed_devstack.testing import EventReader, OfficerTokens
 
 FEED_DOMAINS = ("membership", "assistance", "campaigns")
@@ -28,7 +29,7 @@ def new_district(prefix: str = "n") -> str:
 
 
 @dataclass
-class Notifications(OfficerTokens):
+class Notifications(MemberViewKit, OfficerTokens):
     app: FastAPI
     client: httpx.AsyncClient
     settings: NotificationsSettings
@@ -37,21 +38,7 @@ class Notifications(OfficerTokens):
     feed: MembershipFeed
     producer: AIOKafkaProducer
 
-    @property
-    def engine(self) -> AsyncEngine:
-        engine: AsyncEngine = self.app.state.runtime.engine
-        return engine
-
-    async def member(self, district: str, branch_id: str, **kw: Any) -> uuid.UUID:
-        """A member who joined through membership's event, once the view has them."""
-        member_id = await self.feed.join(district, branch_id, **kw)
-        await self.wait_member(member_id, "active")
-        return member_id
-
-    async def wait_member(self, member_id: uuid.UUID, status: str, within: float = 30) -> None:
-        from notifications.adapters.orm import members
-
-        await wait_member_in_view(self.engine, members, member_id, status, within)
+    members: ClassVar[sa.Table] = members
 
 
 @contextlib.asynccontextmanager

@@ -8,7 +8,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from unionfed_events import topics
 from unionfed_events.topics import TopicSpec
 
 from .broker import ensure_topics
+from .feeds import MembershipFeed
 from .testing import EventReader, skip_other_districts, wait_for
 
 
@@ -100,3 +101,27 @@ async def wait_member_in_view(
             return (await conn.execute(query)).scalar_one_or_none() == status
 
     await wait_for(seen, timeout=within)
+
+
+class MemberViewKit:
+    """What a test kit of a service with a member view adds: members who join through membership's
+    event, once the view (the class's `members` table) has them. For dataclass kits with `app`
+    and `feed`."""
+
+    app: FastAPI
+    feed: MembershipFeed
+    members: ClassVar[sa.Table]
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The service's engine (for tests that check the database's last-word constraints)."""
+        engine: AsyncEngine = self.app.state.runtime.engine
+        return engine
+
+    async def member(self, district: str, branch_id: str, **kw: Any) -> uuid.UUID:
+        member_id = await self.feed.join(district, branch_id, **kw)
+        await self.wait_member(member_id, "active")
+        return member_id
+
+    async def wait_member(self, member_id: uuid.UUID, status: str, within: float = 30) -> None:
+        await wait_member_in_view(self.engine, self.members, member_id, status, within)
