@@ -70,6 +70,8 @@ async def start_console(
     """A running console with an index group of its own (a stopped app's member stays in its
     group on Tansu until its session times out; the next app would wait for it)."""
     settings_overrides.setdefault("index_group", f"console-index-{uuid.uuid4().hex[:8]}")
+    # A test's topics are new: the index subscribes to them at the next metadata refresh.
+    settings_overrides.setdefault("kafka_metadata_max_age_ms", 500)
     settings = ConsoleSettings(
         environment="development",
         database_url=database_url or make_database("console"),
