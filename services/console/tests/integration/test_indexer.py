@@ -72,3 +72,28 @@ async def test_a_record_that_is_not_a_cloud_event_is_indexed(console: Console) -
         console, 2, "SELECT * FROM stream_events WHERE headers->>'x-marker' = :m", m=marker[0][1].decode()
     )
     assert [(r["type"], r["payload"], r["district"]) for r in found] == [(None, None, district)] * 2
+
+
+async def test_a_console_given_its_districts_skips_what_other_districts_already_hold(
+    console: Console, console_service: Any
+) -> None:
+    own, other = new_district(), new_district()
+    own_member = await console.feed.join(own, await console.feed.branch(own))
+    foreign_member = await console.feed.join(other, await console.feed.branch(other))
+    [foreign] = await wait_rows(
+        console, 1, "SELECT * FROM stream_events WHERE member_id = :m", m=str(foreign_member)
+    )
+
+    async with console_service(districts=[own]) as fresh:
+        # After the foreign member, on the same partition: once this is indexed, the member's
+        # record has been passed over (a partition is read in order).
+        marker = uuid.uuid4().hex
+        await fresh.producer.send_and_wait(
+            foreign["topic"], b"{}", partition=foreign["partition"], headers=[("x-marker", marker.encode())]
+        )
+        await wait_rows(fresh, 1, "SELECT * FROM stream_events WHERE headers->>'x-marker' = :m", m=marker)
+        await wait_rows(fresh, 1, "SELECT * FROM stream_events WHERE member_id = :m", m=str(own_member))
+        assert (
+            await rows(fresh, "SELECT id FROM stream_events WHERE member_id = :m", m=str(foreign_member))
+            == []
+        )
