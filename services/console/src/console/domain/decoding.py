@@ -118,14 +118,16 @@ def member_of(ce_type: str | None, subject: str | None, data: Any) -> str | None
 
 def header_texts(headers: Sequence[tuple[str, bytes | None]]) -> dict[str, str]:
     """Every header as text (a value that is not UTF-8 with replacement characters), masked."""
-    out: dict[str, str] = {}
-    for name, value in headers:
-        text = "" if value is None else value.decode("utf-8", errors="replace")
+    out = {name: "" if value is None else value.decode("utf-8", errors="replace") for name, value in headers}
+    # One scan of all values says whether any may hold an identifier (most records: none).
+    digits = _DIGIT_RUN.search("\n".join(out.values())) is not None
+    for name, text in out.items():
         if _is_personal(name):
-            text = mask_value(name, text)
-        elif len(text) >= _SHORTEST_IDENTIFIER:
-            text = mask_digit_runs(text)
-        out[name] = _storable(text)
+            out[name] = mask_value(name, text)
+        elif digits and len(text) >= _SHORTEST_IDENTIFIER:
+            out[name] = mask_digit_runs(text)
+        if "\x00" in text:
+            out[name] = _storable(out[name])
     return out
 
 
