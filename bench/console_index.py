@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 import asyncpg
+import psutil
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from unionfed_chassis.kafka import make_producer
 from unionfed_chassis.relay import OutboxRelay
@@ -52,13 +53,15 @@ async def run(srv: Servers) -> Result:
     pattern = rf"^unionfed\.d\.b{run_id}-"  # this run's topics only
 
     console_url = await fresh_database(srv, "console", chassis_tables=False)
-    async with _console(srv, console_url, f"bench-console-{run_id}", pattern) as dsn:
+    async with _console(srv, console_url, f"bench-console-{run_id}", pattern) as (dsn, pid):
         markers = await _warm_up(srv, names, dsn)
-        relay_started = time.perf_counter()
+        console_cpu = _cpu_seconds(pid)
+        relay_started, relay_cpu = time.perf_counter(), time.process_time()
         await _drain(settings)
-        relay_seconds = time.perf_counter() - relay_started
+        relay_seconds, relay_cpu = time.perf_counter() - relay_started, time.process_time() - relay_cpu
         behind = EVENTS + markers - await _count(dsn)
         await _wait_indexed(dsn, EVENTS + markers, "console indexing what the relay published")
+        console_cpu = _cpu_seconds(pid) - console_cpu
         indexed_at = await _indexed_at(dsn)
     published_at = await _published_at(srv, names)
 
@@ -81,9 +84,16 @@ async def run(srv: Servers) -> Result:
     )
     result.add("publish → indexed p50", _quantile(latencies, 0.5), "ms", f"{len(latencies):,} records")
     result.add("publish → indexed p99", _quantile(latencies, 0.99), "ms")
+    # CPU per record moves less with the machine's load than rates do (PostgreSQL's not counted).
+    result.add(
+        "CPU per record: relay / console",
+        f"{relay_cpu / EVENTS * 1e6:.0f} / {console_cpu / EVENTS * 1e6:.0f}",
+        "µs",
+        "informational: the relay's process / the console's process",
+    )
 
     catch_up_url = await fresh_database(srv, "console_catch_up", chassis_tables=False)
-    async with _console(srv, catch_up_url, f"bench-console-catch-up-{run_id}", pattern) as dsn:
+    async with _console(srv, catch_up_url, f"bench-console-catch-up-{run_id}", pattern) as (dsn, _):
         await _wait_indexed(dsn, EVENTS + markers, "a new console indexing the same records from the broker")
         catch_up = _span(list((await _indexed_at(dsn)).values()))
     result.add(
@@ -96,8 +106,9 @@ async def run(srv: Servers) -> Result:
 
 
 @asynccontextmanager
-async def _console(srv: Servers, url: str, group: str, pattern: str) -> AsyncIterator[str]:
-    """The console as its own process, indexing `pattern` under `group` into `url`."""
+async def _console(srv: Servers, url: str, group: str, pattern: str) -> AsyncIterator[tuple[str, int]]:
+    """The console as its own process, indexing `pattern` under `group` into `url`: the
+    database's DSN and the process id."""
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -119,7 +130,7 @@ async def _console(srv: Servers, url: str, group: str, pattern: str) -> AsyncIte
             processes.stop(proc)
             raise RuntimeError(processes.log_tail(log)) from None
         try:
-            yield asyncpg_dsn(url)
+            yield asyncpg_dsn(url), proc.pid
         finally:
             processes.stop(proc)
 
@@ -216,6 +227,11 @@ async def _published_at(srv: Servers, names: list[str]) -> dict[Position, float]
         return found
     finally:
         await consumer.stop()
+
+
+def _cpu_seconds(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
 
 
 def _epoch(moment: datetime) -> float:
