@@ -137,15 +137,16 @@ def pod_spec(containers: list[Manifest], restart: str | None = None) -> Manifest
 
 
 def deployment(
-    name: str, w: Workload, cfg: ClusterConfig, lab: dict[str, str], env: dict[str, str], replicas: int
+    name: str, w: Workload, cfg: ClusterConfig, lab: dict[str, str], env: dict[str, str], replicas: int | None
 ) -> Manifest:
+    """`replicas` None: left to an autoscaler (KEDA), so applying the manifest again keeps its count."""
     selector = selector_of(lab)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": metadata(name, cfg, lab),
         "spec": {
-            "replicas": replicas,
+            **({} if replicas is None else {"replicas": replicas}),
             "selector": {"matchLabels": selector},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
             "template": {

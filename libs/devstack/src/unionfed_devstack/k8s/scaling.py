@@ -48,7 +48,7 @@ def consumer_deployment(w: Workload, district: str, cfg: ClusterConfig) -> Manif
     Deployment's relay publishes what it writes: one relay per database runs at a time anyway)."""
     lab = apps.labels(w.name, "consumers", **{DISTRICT_LABEL: district})
     env = {"RUN_MIGRATIONS": "false", "OUTBOX_ENABLED": "false", "CONSUMER_DISTRICTS": district}
-    return apps.deployment(consumer_name(w, district), w, cfg, lab, env, replicas=1)
+    return apps.deployment(consumer_name(w, district), w, cfg, lab, env, replicas=None)
 
 
 DISTRICT_LABEL = "unionfed.org/district"
