@@ -45,6 +45,14 @@ def test_an_excluded_list_reads_every_other_district_and_fed_unless_named() -> N
     assert not matches(no_fed, topics.federation_events("membership"))
 
 
+def test_an_alternation_of_patterns_is_narrowed_as_a_whole() -> None:
+    several = "|".join(f"(?:{topics.events_pattern(d)})" for d in ("membership", "campaigns"))
+    pattern = ConsumerScope(included=frozenset({"huangpu"})).narrow(several)
+    assert matches(pattern, topics.district_events("campaigns", "huangpu"))
+    assert not matches(pattern, topics.district_events("campaigns", "xuhui"))
+    assert not matches(pattern, topics.federation_events("membership"))
+
+
 def test_branch_system_patterns_are_narrowed_too() -> None:
     pattern = ConsumerScope(included=frozenset({"xuhui"})).narrow(topics.system_inbound_pattern("membership"))
     assert matches(pattern, topics.system_inbound("membership", "xuhui", "hr1"))
