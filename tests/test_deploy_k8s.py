@@ -168,6 +168,7 @@ def test_a_district_reads_its_own_district_topics_but_not_its_branch_systems_req
         for topic in _every_topic(cfg):
             own = topics.parse_district(topic) == district and topics.parse_system(topic) is None
             assert _allowed(user, topic, "Read") == own, (district, topic)
+            assert _allowed(user, topic, "Describe") == own, (district, topic)
             assert not _allowed(user, topic, "Write"), (district, topic)
 
 

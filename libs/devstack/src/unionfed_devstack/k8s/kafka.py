@@ -136,7 +136,7 @@ def district_user(district: str, cfg: ClusterConfig) -> Manifest:
         cfg,
         [
             acl("topic", prefix, READ, prefix=True),
-            acl("topic", f"{prefix}sys.", ["Read"], prefix=True, deny=True),
+            acl("topic", f"{prefix}sys.", READ, prefix=True, deny=True),  # not even their names
             acl("group", f"{name}.", ["Read"], prefix=True),
         ],
     )
