@@ -92,12 +92,17 @@ CONSOLE_GROUPS = ("console-index",)
 
 
 def workloads() -> list[Workload]:
-    """The four services of `unionfed run` and the operator console, in that order."""
+    """The services of `unionfed run`, then the operator console, whose consumers never run per
+    district (described here whether or not `unionfed run` starts it)."""
     found = [
-        Workload(s.name, PORTS[s.name], _reads(s.consumer_groups), SECRET_KEYS[s.name]) for s in SERVICES
+        Workload(s.name, PORTS[s.name], _reads(s.consumer_groups), SECRET_KEYS[s.name])
+        for s in SERVICES
+        if s.name != "console"
     ]
-    console = Workload("console", PORTS["console"], _reads(CONSOLE_GROUPS), SECRET_KEYS["console"], False)
-    return [*found, console]
+    return [
+        *found,
+        Workload("console", PORTS["console"], _reads(CONSOLE_GROUPS), SECRET_KEYS["console"], False),
+    ]
 
 
 def _reads(groups: tuple[str, ...]) -> dict[str, tuple[Source, ...]]:
