@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .config import ClusterConfig
@@ -56,12 +57,16 @@ def common_config(cfg: ClusterConfig) -> Manifest:
     }
 
 
-def service_config(w: Workload, cfg: ClusterConfig) -> Manifest:
+def service_config(w: Workload, cfg: ClusterConfig, everyone: list[Workload]) -> Manifest:
+    data = {"SERVICE_NAME": w.name, "HTTP_PORT": str(w.port)}
+    if w.name == "console":  # where it reads the services' AsyncAPI documents and outboxes
+        urls = {o.name: f"http://{o.name}.{cfg.namespace}.svc:{o.port}" for o in everyone if o is not w}
+        data["SERVICES"] = json.dumps(urls)
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": metadata(f"{w.name}-config", cfg, labels(w.name, "config")),
-        "data": {"SERVICE_NAME": w.name, "HTTP_PORT": str(w.port)},
+        "data": data,
     }
 
 

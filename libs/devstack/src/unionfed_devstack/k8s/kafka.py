@@ -2,7 +2,8 @@
 
 Users and what they may do (Strimzi simple authorization, Kafka ACLs):
 - `svc-<service>`: read what its consumer groups read, write its domain's events, its groups'
-  dead letters; its groups by literal name.
+  dead letters; its groups by literal name. The console: read every topic but the private ones,
+  describe every group (lag), write retry topics and replay records (dead-letter replay).
 - `district-<d>`: a district's own readers: read everything under `district_prefix(d)` except
   the branch systems' topics (`unionfed.d.<d>.sys.`, which carry full national IDs), denied.
 - `sys-<d>-<s>`: one branch system: its own `system_prefix(d, s)` only (its request and answer
@@ -108,7 +109,8 @@ def _write_acls(w: Workload, cfg: ClusterConfig) -> list[dict[str, Any]]:
     return rules
 
 
-def service_user(w: Workload, cfg: ClusterConfig) -> Manifest:
+def service_user(w: Workload, cfg: ClusterConfig, groups: list[str]) -> Manifest:
+    """`groups`: every platform consumer group (the console samples their lag)."""
     rules: list[dict[str, Any]] = []
     for group, sources in w.reads.items():
         rules.append(acl("group", group, ["Read"]))
@@ -117,7 +119,18 @@ def service_user(w: Workload, cfg: ClusterConfig) -> Manifest:
         for source in sources:
             rules.extend(_read_acls(source, cfg))
     rules.extend(_write_acls(w, cfg))
+    if ("all", "") in (s for sources in w.reads.values() for s in sources):
+        rules.extend(_console_acls(groups))
     return kafka_user(f"svc-{w.name}", cfg, _unique(rules))
+
+
+def _console_acls(groups: list[str]) -> list[dict[str, Any]]:
+    """The console samples every group's lag and replays dead letters (as `unionfed dlq`)."""
+    return [
+        *(acl("group", g, ["Describe"]) for g in groups),
+        acl("topic", topics.retry(""), WRITE, prefix=True),
+        acl("topic", topics.DLQ_REPLAYS, ["Read", "Write", "Describe"]),
+    ]
 
 
 def _unique(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -33,7 +33,10 @@ def render(cfg: ClusterConfig) -> dict[str, str]:
     services = workloads()
     files: dict[str, list[Manifest]] = {
         "config/namespace.yaml": [apps.namespace(cfg)],
-        "config/configmaps.yaml": [apps.common_config(cfg), *(apps.service_config(w, cfg) for w in services)],
+        "config/configmaps.yaml": [
+            apps.common_config(cfg),
+            *(apps.service_config(w, cfg, services) for w in services),
+        ],
         "kafka/topics.yaml": _topics(cfg, services),
         "kafka/users.yaml": _users(cfg, services),
         "migrations/jobs.yaml": [apps.migrations_job(w, cfg) for w in services],
@@ -61,7 +64,7 @@ def _topics(cfg: ClusterConfig, services: list[Workload]) -> list[Manifest]:
 
 def _users(cfg: ClusterConfig, services: list[Workload]) -> list[Manifest]:
     return [
-        *(kafka.service_user(w, cfg) for w in services),
+        *(kafka.service_user(w, cfg, [g for s in services for g in s.reads]) for w in services),
         *(kafka.district_user(d, cfg) for d in cfg.districts),
         *(kafka.branch_system_user(bs.district, bs.system, cfg) for bs in cfg.branch_systems),
         kafka.dead_letter_operator_user(cfg),
