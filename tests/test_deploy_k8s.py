@@ -6,6 +6,7 @@ Kubernetes (kubernetes-validate) and custom resources for the vendored Strimzi a
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ import yaml
 from unionfed_chassis.consumer import EventConsumer
 from unionfed_devstack.k8s import workloads as wl
 from unionfed_devstack.k8s.__main__ import REGENERATE
-from unionfed_devstack.k8s.config import ClusterConfig, load
+from unionfed_devstack.k8s.config import BranchSystem, ClusterConfig, load
 from unionfed_devstack.k8s.kafka import CLUSTER_TOPIC_CONFIGS
 from unionfed_devstack.k8s.layout import drift, render
 from unionfed_events import topics
@@ -345,9 +346,13 @@ def test_a_scaled_district_has_its_own_consumers_scaled_on_its_own_topics(cfg: C
     for path, patch in manifests("overlays"):
         if Path(path).name.startswith("exclude-"):
             assert patch["metadata"]["name"] in apps, path
-            assert _env(patch)["CONSUMER_EXCLUDED_DISTRICTS"].split(",") == list(cfg.scaled_districts)
-            patched.add(patch["metadata"]["name"])
-    assert patched == {s["metadata"]["labels"]["app.kubernetes.io/name"] for s in scalers}, (
+            patched.add((patch["metadata"]["name"], _env(patch)["CONSUMER_EXCLUDED_DISTRICTS"]))
+    by_service: dict[str, list[str]] = {}
+    for scaler in scalers:
+        by_service.setdefault(scaler["metadata"]["labels"]["app.kubernetes.io/name"], []).append(
+            scaler["metadata"]["labels"][district_label]
+        )
+    assert patched == {(name, ",".join(districts)) for name, districts in by_service.items()}, (
         "every service with district consumers stops reading those districts in its main Deployment"
     )
 
@@ -407,3 +412,15 @@ def test_the_scaled_overlay_patches_the_main_deployments_keeping_their_settings(
         container = main["spec"]["template"]["spec"]["containers"][0]
         assert any(e["name"] == "DATABASE_URL" for e in container["env"]), "secret references kept"
         assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+
+
+def test_membership_gets_district_consumers_only_where_a_listed_system_has_lag_to_measure(
+    cfg: ClusterConfig,
+) -> None:
+    no_system_there = dataclasses.replace(cfg, branch_systems=(BranchSystem("xuhui", "hr1"),))
+    files = render(no_system_there)
+    scalers = list(yaml.safe_load_all(files["overlays/scaled/scaledobjects.yaml"]))
+    assert scalers and all(s["spec"]["triggers"] for s in scalers), "no ScaledObject without a trigger"
+    assert "membership" not in {s["metadata"]["labels"]["app.kubernetes.io/name"] for s in scalers}
+    assert "overlays/scaled/exclude-membership.yaml" not in files, "its main Deployment reads them all"
+    assert "overlays/scaled/exclude-notifications.yaml" in files

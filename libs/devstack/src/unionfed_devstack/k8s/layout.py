@@ -10,6 +10,7 @@ overlays/scaled/        all of the above + per-district consumers and ScaledObje
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,25 +85,22 @@ def _in(files: dict[str, Any], directory: str) -> list[str]:
 
 def _scaled_overlay(cfg: ClusterConfig, services: list[Workload]) -> dict[str, str]:
     base = "overlays/scaled"
-    scaled = [w for w in services if scaling.scaled(w, cfg)]
     consumers: list[Manifest] = []
     scalers: list[Manifest] = []
-    for w in scaled:
-        for district in cfg.scaled_districts:
-            consumers += [
-                scaling.consumer_deployment(w, district, cfg),
-                scaling.consumer_disruption_budget(w, district, cfg),
-            ]
+    patches: dict[str, str] = {}
+    for w in services:
+        districts = scaling.scaled_districts(w, cfg)
+        if not districts:
+            continue
+        for district in districts:
+            consumers.append(scaling.consumer_deployment(w, district, cfg))
+            consumers.append(scaling.consumer_disruption_budget(w, district, cfg))
             scalers.append(scaling.scaled_object(w, district, cfg))
+        patches[f"exclude-{w.name}.yaml"] = _yaml([scaling.exclude_patch(w, districts, cfg)])
     for doc in consumers + scalers:
         doc["metadata"].setdefault("annotations", {})[WAVE] = "0"
     out = {f"{base}/consumers.yaml": _yaml(consumers), f"{base}/scaledobjects.yaml": _yaml(scalers)}
-    patches = []
-    for w in scaled:
-        out[f"{base}/exclude-{w.name}.yaml"] = _yaml(
-            [scaling.exclude_patch(w, list(cfg.scaled_districts), cfg)]
-        )
-        patches.append(f"exclude-{w.name}.yaml")
+    out.update({f"{base}/{name}": text for name, text in patches.items()})
     out[f"{base}/kustomization.yaml"] = _kustomization(
         [
             "../../config",
@@ -112,12 +110,12 @@ def _scaled_overlay(cfg: ClusterConfig, services: list[Workload]) -> dict[str, s
             "consumers.yaml",
             "scaledobjects.yaml",
         ],
-        patches,
+        list(patches),
     )
     return out
 
 
-def _kustomization(resources: list[str], patches: list[str] = ()) -> str:  # type: ignore[assignment]
+def _kustomization(resources: list[str], patches: Sequence[str] = ()) -> str:
     doc: Manifest = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",

@@ -17,6 +17,7 @@ from .apps import Manifest
 from .config import ClusterConfig
 from .workloads import Workload
 
+DISTRICT_LABEL = "unionfed.org/district"
 LAG_THRESHOLD = "500"  # events behind per replica before KEDA adds one
 
 
@@ -35,8 +36,12 @@ def district_topics(w: Workload, group: str, district: str, cfg: ClusterConfig) 
     return found
 
 
-def scaled(w: Workload, cfg: ClusterConfig) -> bool:
-    return w.district_scaled and any(district_topics(w, g, d, cfg) for g in w.reads for d in cfg.districts)
+def scaled_districts(w: Workload, cfg: ClusterConfig) -> list[str]:
+    """The scaled districts where `w` gets its own consumers: those with a topic to measure lag
+    on (membership's, only where a branch system is listed)."""
+    if not w.district_scaled:
+        return []
+    return [d for d in cfg.scaled_districts if any(district_topics(w, g, d, cfg) for g in w.reads)]
 
 
 def consumer_name(w: Workload, district: str) -> str:
@@ -49,9 +54,6 @@ def consumer_deployment(w: Workload, district: str, cfg: ClusterConfig) -> Manif
     lab = apps.labels(w.name, "consumers", **{DISTRICT_LABEL: district})
     env = {"RUN_MIGRATIONS": "false", "OUTBOX_ENABLED": "false", "CONSUMER_DISTRICTS": district}
     return apps.deployment(consumer_name(w, district), w, cfg, lab, env, replicas=None)
-
-
-DISTRICT_LABEL = "unionfed.org/district"
 
 
 def consumer_disruption_budget(w: Workload, district: str, cfg: ClusterConfig) -> Manifest:
@@ -92,7 +94,8 @@ def scaled_object(w: Workload, district: str, cfg: ClusterConfig) -> Manifest:
 
 
 def exclude_patch(w: Workload, excluded: list[str], cfg: ClusterConfig) -> Manifest:
-    """Strategic-merge patch of the main Deployment (containers and env merge by name)."""
+    """Strategic-merge patch of the main Deployment (containers and env merge by name): it stops
+    reading the districts whose own consumers read them."""
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
