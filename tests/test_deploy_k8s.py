@@ -80,7 +80,8 @@ def test_drift_is_found_in_a_changed_partition_count(cfg: ClusterConfig, tmp_pat
 
 
 def test_kafka_topics_are_the_registry_topics_with_its_partitions_and_configs(cfg: ClusterConfig) -> None:
-    groups = [g for w in wl.workloads() for g in w.reads]
+    groups = [g for w in wl.workloads() for g in w.dead_letter_groups]
+    assert "console-index" not in groups, "the console's index never dead-letters"
     expected = topics.platform_topics(list(cfg.districts), groups)
     for bs in cfg.branch_systems:
         expected += topics.system_topics("membership", bs.district, bs.system)

@@ -114,8 +114,9 @@ def service_user(w: Workload, cfg: ClusterConfig, groups: list[str]) -> Manifest
     rules: list[dict[str, Any]] = []
     for group, sources in w.reads.items():
         rules.append(acl("group", group, ["Read"]))
-        rules.append(acl("topic", topics.retry(group), READ))
-        rules.append(acl("topic", topics.dead_letter(group), WRITE))
+        if group in w.dead_letter_groups:
+            rules.append(acl("topic", topics.retry(group), READ))
+            rules.append(acl("topic", topics.dead_letter(group), WRITE))
         for source in sources:
             rules.extend(_read_acls(source, cfg))
     rules.extend(_write_acls(w, cfg))

@@ -59,7 +59,7 @@ def render(cfg: ClusterConfig) -> dict[str, str]:
 
 
 def _topics(cfg: ClusterConfig, services: list[Workload]) -> list[Manifest]:
-    groups = [g for w in services for g in w.reads]
+    groups = [g for w in services for g in w.dead_letter_groups]
     return [kafka.kafka_topic(spec, cfg) for spec in kafka.topic_specs(cfg, groups)]
 
 

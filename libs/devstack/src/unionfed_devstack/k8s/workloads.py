@@ -32,10 +32,15 @@ class Workload:
     reads: dict[str, tuple[Source, ...]]  # consumer group -> what it reads
     secret_keys: tuple[SecretKey, ...]
     district_scaled: bool = True  # whether its consumers can run per district
+    dead_letters: bool = True  # its groups have dead-letter and retry topics (the chassis consumer)
 
     @property
     def writes_domain(self) -> str | None:
         return self.name if self.name in topics.DOMAINS else None
+
+    @property
+    def dead_letter_groups(self) -> list[str]:
+        return list(self.reads) if self.dead_letters else []
 
     @property
     def secret_name(self) -> str:
@@ -92,8 +97,9 @@ CONSOLE_GROUPS = ("console-index",)
 
 
 def workloads() -> list[Workload]:
-    """The services of `unionfed run`, then the operator console, whose consumers never run per
-    district (described here whether or not `unionfed run` starts it)."""
+    """The services of `unionfed run`, then the operator console: its index reads every topic as
+    one group that never dead-letters (a record it cannot decode is indexed as such) and never
+    runs per district."""
     found = [
         Workload(s.name, PORTS[s.name], _reads(s.consumer_groups), SECRET_KEYS[s.name])
         for s in SERVICES
@@ -101,7 +107,7 @@ def workloads() -> list[Workload]:
     ]
     return [
         *found,
-        Workload("console", PORTS["console"], _reads(CONSOLE_GROUPS), SECRET_KEYS["console"], False),
+        Workload("console", PORTS["console"], _reads(CONSOLE_GROUPS), SECRET_KEYS["console"], False, False),
     ]
 
 
