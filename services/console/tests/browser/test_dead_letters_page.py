@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "services/notifications/tests"))
 
 from browser import Browser  # noqa: E402
 from console_testkit import new_district  # noqa: E402
-from dead_letter_kit import index_dead_letters  # noqa: E402
+from dead_letter_kit import wait_indexed  # noqa: E402
 from fanout_kit import copy_members, in_app_recipients, rows_by_channel  # noqa: E402
 from notifications.domain.fanout import invitation_content_id  # noqa: E402
 from notifications_testkit import start_notifications  # noqa: E402
@@ -65,7 +65,7 @@ async def test_a_redrive_puts_a_fixed_event_back_and_the_service_applies_it_once
             consumer_transient_retry_seconds=1.0,
             consumer_max_retry_backoff_seconds=0.5,
         ) as notifications,
-        console_service() as console,
+        console_service(districts=[district]) as console,
         console.served() as base_url,
     ):
         members = await copy_members(notifications.engine, district, AUDIENCE)
@@ -79,8 +79,8 @@ async def test_a_redrive_puts_a_fixed_event_back_and_the_service_applies_it_once
             Envelope.wrap(chunk, source="/unionfed/campaigns", district=district),
         )
         # The launch never came: the chunk waits its transient window, then is dead-lettered.
-        await wait_for(lambda: read_dead_letters(kafka_bootstrap, group, idle=0.5), timeout=60)
-        [letter] = await index_dead_letters(console.engine, kafka_bootstrap, group)
+        [letter] = await wait_for(lambda: read_dead_letters(kafka_bootstrap, group, idle=0.5), timeout=60)
+        await wait_indexed(console.engine, group, 1)
         assert "LaunchNotSeen" in letter.reason
         content_id = invitation_content_id(campaign_id)
         assert await in_app_recipients(notifications.engine, content_id) == []

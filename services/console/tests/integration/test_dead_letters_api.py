@@ -11,19 +11,22 @@ import pytest
 import sqlalchemy as sa
 from console.adapters.orm import redrives
 from console_testkit import Console, new_district
-from dead_letter_kit import NATIONAL_ID, dead_letter_records, index_dead_letters, joined_record
+from dead_letter_kit import NATIONAL_ID, dead_letter_records, joined_record, wait_indexed
 from unionfed_chassis.dead_letter_reading import read_all
+from unionfed_chassis.dead_letter_replay import Outcome, replay_positions
+from unionfed_chassis.stored_dead_letter import DeadLetterPosition
+from unionfed_devstack.testing import wait_for
 from unionfed_events.topics import dead_letter, district_events, retry
 
 
 @pytest.fixture(scope="module")
 async def console(console_service: Any) -> Any:
-    async with console_service() as svc:
+    async with console_service(districts=[]) as svc:  # earlier tests' topics: from their end
         yield svc
 
 
 async def _letters(console: Console, district: str, count: int) -> tuple[str, str]:
-    """A fresh group with `count` dead letters from `district`'s membership topic, indexed."""
+    """A fresh group with `count` dead letters from `district`'s membership topic, once indexed."""
     group = f"test-dlq-{uuid.uuid4().hex[:8]}"
     origin = district_events("membership", district)
     records = [joined_record(origin, 10 + i, district) for i in range(count)]
@@ -31,7 +34,7 @@ async def _letters(console: Console, district: str, count: int) -> tuple[str, st
     await dead_letter_records(
         bootstrap, console.producer, group, records, f"IntegrityError national_id {NATIONAL_ID}"
     )
-    await index_dead_letters(console.engine, bootstrap, group)
+    await wait_indexed(console.engine, group, count)
     return group, origin
 
 
@@ -169,3 +172,27 @@ async def test_a_filter_redrives_every_matching_letter_and_unknown_positions_are
     )
     assert [r["outcome"] for r in unknown.json()["results"]] == ["not found"]
     assert len(await _sent(console, group)) == 2
+
+
+async def test_a_replay_made_outside_the_console_shows_as_redriven(console: Console) -> None:
+    group, _ = await _letters(console, new_district("dc"), 2)
+    position = DeadLetterPosition(dead_letter(group), 0, 1)
+    [outcome] = await replay_positions(
+        console.settings.kafka_bootstrap_servers,
+        [position],
+        by="li.wei",
+        reason="replayed with the CLI",
+        enable_idempotence=console.settings.kafka_enable_idempotence,
+    )
+    assert outcome.outcome == Outcome.REPLAYED
+
+    async def redriven() -> dict[int, Any]:
+        r = await console.client.get("/api/dead-letters", params={"group": group}, headers=console.operator)
+        return {
+            d["offset"]: (d["redriven_by"], d["redrive_reason"])
+            for d in r.json()["items"]
+            if d["redriven_by"]
+        }
+
+    # Once the indexer has the record of `unionfed.dlq-replays`.
+    assert await wait_for(redriven, timeout=30) == {1: ("li.wei", "replayed with the CLI")}
