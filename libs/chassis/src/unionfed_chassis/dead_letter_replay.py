@@ -168,6 +168,8 @@ async def replay_positions(
     wrong = [p.topic for p in wanted if not p.topic.startswith(DLQ_PREFIX)]
     if wrong:
         raise ValueError(f"not a dead-letter topic: {wrong[0]}")
+    if not wanted:
+        return []
     replays = await read_replays(bootstrap, idle)
     found = await read_positions(bootstrap, wanted, idle)
     outcomes = {p: ReplayOutcome(p, Outcome.NOT_FOUND) for p in wanted if p not in found}

@@ -15,126 +15,43 @@ import sqlalchemy as sa
 from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import AfterValidator, BaseModel, Field
-from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from unionfed_chassis.access import Permission
 from unionfed_chassis.auth import Principal
 from unionfed_chassis.dead_letter_replay import Outcome, ReplayOutcome, replay_positions
 from unionfed_chassis.errors import Rejected, unavailable
 from unionfed_chassis.http import RuntimeDep
-from unionfed_chassis.inputs import Reason, ShortText
 from unionfed_chassis.routes import TextFilter, scoped
 from unionfed_chassis.stored_dead_letter import DeadLetterPosition
 from unionfed_chassis.topic_admin import TopicAdminError
 from unionfed_events.topics import parse_district
 
 from console.adapters.dead_letters import find_letters, origins_of, record_redrives
-from console.domain.dead_letters import LetterQuery, ShownLetter
+from console.domain.dead_letters import LetterQuery
 from console.entrypoints.http.access import ACCESS, READ, WRITE, Allow
+from console.entrypoints.http.dead_letter_schemas import (
+    MAX_SHOWN,
+    LetterFilter,
+    LettersOut,
+    RedriveAnswer,
+    RedriveRequest,
+    letter_out,
+    redrive_result,
+)
 from console.entrypoints.http.pages import render
 
 router = APIRouter(tags=["dead letters"])
 
-MAX_SHOWN = 500  # the page and a filter's redrive: beyond this, narrow the filter
 REDRIVE_LOCK = 0x756E_6664_6C71  # "unfdlq": the advisory lock key of redrives
-DLQ_TOPIC_PATTERN = r"^unionfed\.dlq\.[A-Za-z0-9._-]{1,200}$"
 
 Reader = Annotated[Principal, Allow("dead_letters", READ)]
 Redriver = Annotated[Principal, Allow("dead_letters", WRITE)]
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise PydanticCustomError("blank", "say why: the reason is recorded with the redrive")
-    return value.strip()
-
-
-class LetterPosition(BaseModel):
-    topic: str = Field(pattern=DLQ_TOPIC_PATTERN, max_length=213, description="The DLQ topic")
-    partition: int = Field(ge=0, le=100_000)
-    offset: int = Field(ge=0, le=2**62)
-
-
-class LetterFilter(BaseModel):
-    group: ShortText | None = None
-    reason: ShortText | None = Field(None, description="Text in the dead-letter reason")
-    origin_topic: ShortText | None = Field(None, description="Text in the topic the record came from")
-
-
-class RedriveRequest(BaseModel):
-    reason: Annotated[Reason, AfterValidator(_not_blank)] = Field(
-        description="Why (recorded with the redrive, e.g. the fix that was deployed)"
-    )
-    positions: list[LetterPosition] | None = Field(None, min_length=1, max_length=MAX_SHOWN)
-    filter: LetterFilter | None = Field(None, description="Every letter matching it (instead of positions)")
-
-
-class LetterOut(BaseModel):
-    position: str
-    group: str
-    topic: str
-    partition: int
-    offset: int
-    type: str | None
-    event_id: str | None
-    reason: str
-    origin: str
-    attempts: str
-    dead_lettered_at: str | None
-    payload: object
-    redriven_by: str | None
-    redriven_at: str | None
-    redrive_reason: str | None
-
-
-class LettersOut(BaseModel):
-    items: list[LetterOut]
-    total: int = Field(description="Matching letters (at most the first MAX_SHOWN are listed)")
-
-
-class RedriveResult(BaseModel):
-    position: str
-    group: str
-    outcome: str
-    event_id: str | None
-    earlier_by: str | None = None
-    earlier_at: str | None = None
-    earlier_reason: str | None = None
-    same_event_as: str | None = None
-
-
-class RedriveAnswer(BaseModel):
-    replayed: int
-    results: list[RedriveResult]
 
 
 def _query(principal: Principal, group: str | None, reason: str | None, origin: str | None) -> LetterQuery:
     district, _ = scoped(principal, None, None)
     return LetterQuery(
         group=group or None, reason=reason or None, origin_topic=origin or None, district=district
-    )
-
-
-def _out(letter: ShownLetter) -> LetterOut:
-    r = letter.redrive
-    at = letter.dead_lettered_at
-    return LetterOut(
-        position=letter.position,
-        group=letter.group,
-        topic=letter.topic,
-        partition=letter.partition,
-        offset=letter.offset,
-        type=letter.type,
-        event_id=letter.event_id,
-        reason=letter.reason,
-        origin=letter.origin,
-        attempts=letter.attempts,
-        dead_lettered_at=at.isoformat() if at else None,
-        payload=letter.payload,
-        redriven_by=r.by if r else None,
-        redriven_at=r.at if r else None,
-        redrive_reason=r.reason if r else None,
     )
 
 
@@ -147,6 +64,7 @@ async def dead_letters_page(
     reason: TextFilter = None,
     origin: TextFilter = None,
 ) -> HTMLResponse:
+    """The dead-letters page: filters, the letters, and redrive buttons for those who may."""
     query = _query(principal, group, reason, origin)
     async with runtime.engine.connect() as conn:
         letters, total = await find_letters(conn, query, MAX_SHOWN)
@@ -175,13 +93,13 @@ async def list_dead_letters(
     """Dead letters from the index, newest first, with their latest redrive (payloads masked)."""
     async with runtime.engine.connect() as conn:
         letters, total = await find_letters(conn, _query(principal, group, reason, origin), MAX_SHOWN)
-    return LettersOut(items=[_out(d) for d in letters], total=total)
+    return LettersOut(items=[letter_out(d) for d in letters], total=total)
 
 
 @router.post(
     "/api/dead-letters/redrive",
     response_model=RedriveAnswer,
-    responses={503: {"description": "Broker unreachable: nothing sent, retry later"}},
+    responses={503: {"description": "Broker unreachable: retry later (nothing is sent twice)"}},
 )
 async def redrive(
     body: RedriveRequest, principal: Redriver, runtime: RuntimeDep
@@ -214,7 +132,7 @@ async def redrive(
             return unavailable()
         rows = [(o.position, str(o.outcome), o.event_id) for o in [*outcomes, *unknown]]
         await record_redrives(conn, principal.subject, body.reason, rows)
-    results = [_result(o) for o in sorted([*outcomes, *unknown], key=lambda o: o.position)]
+    results = [redrive_result(o) for o in sorted([*outcomes, *unknown], key=lambda o: o.position)]
     return RedriveAnswer(replayed=sum(o.outcome is Outcome.REPLAYED for o in outcomes), results=results)
 
 
@@ -228,17 +146,3 @@ async def _wanted(
     if total > MAX_SHOWN:
         raise Rejected(f"{total} dead letters match; narrow the filter to at most {MAX_SHOWN}", "filter")
     return sorted(DeadLetterPosition(d.topic, d.partition, d.offset) for d in letters)
-
-
-def _result(o: ReplayOutcome) -> RedriveResult:
-    earlier = o.earlier
-    return RedriveResult(
-        position=f"{o.position.topic}/{o.position.partition}/{o.position.offset}",
-        group=o.position.group,
-        outcome=str(o.outcome),
-        event_id=o.event_id,
-        earlier_by=earlier.by if earlier else None,
-        earlier_at=earlier.at if earlier else None,
-        earlier_reason=earlier.reason if earlier else None,
-        same_event_as=o.same_event_as,
-    )
