@@ -331,11 +331,13 @@ def test_cli_replay_with_yes(
     declined = runner.invoke(app, ["dlq", "replay", group], input="n\n")
     assert declined.exit_code == 1 and "Replay 2 dead letter(s)" in declined.output
     assert "cancelled: nothing replayed" in declined.output
-    result = runner.invoke(app, ["dlq", "replay", group, "--yes"])
+    result = runner.invoke(app, ["dlq", "replay", group, "--yes", "--by", "li.wei", "--reason", "fix 1.4.2"])
     assert result.exit_code == 0, result.output
     assert f"replayed 2 dead letter(s) of {group} to {retry(group)} (2 read)" in result.output
     assert NATIONAL_ID not in result.output
     _same(run_sync(_read_until_markers(kafka_bootstrap, kafka_idempotence, retry(group), 1)), records)
+    recorded = [v for v in run_sync(dl.read_replays(kafka_bootstrap)).values() if v["group"] == group]
+    assert {(v["by"], v["reason"]) for v in recorded} == {("li.wei", "fix 1.4.2")}
     listed = runner.invoke(app, ["dlq", "list"], env={"COLUMNS": "300"})
     row = next(line for line in listed.output.splitlines() if dead_letter(group) in line)
     assert row.split("\t")[2:] == ["2", "2", "0"]

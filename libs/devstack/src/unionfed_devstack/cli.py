@@ -390,7 +390,7 @@ REPLAY_HELP = (
     "value and headers, dlq_* dropped), which only that group reads: after a fix, the group that failed "
     "them processes them again and no other group sees them twice."
     "\n\n"
-    "Each replayed letter is recorded on unionfed.dlq-replays (who: --by or $USER; when; which letter by "
+    "Each replayed letter is recorded on unionfed.dlq-replays (who: --by or $USER; why: --reason; when; which letter by "
     "DLQ partition/offset), so replaying again does nothing for letters already replayed, and "
     "`unionfed dlq list` shows what is still unreplayed. One run replays each event at most once; the "
     "dead letters stay on the DLQ topic."
@@ -471,6 +471,9 @@ def dlq_replay(
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be replayed; publish nothing."),
     by: str | None = typer.Option(None, "--by", help="Who replays, for the replay record (default: $USER)."),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Why, for the replay record (e.g. the fix deployed)."
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     idle: float = typer.Option(dlq.DEFAULT_IDLE, "--idle", help=IDLE_HELP),
 ) -> None:
@@ -487,6 +490,7 @@ def dlq_replay(
                 types=types,
                 dry_run=dry_run,
                 by=by,
+                reason=reason,
                 enable_idempotence=dlq.producer_idempotence(),
                 idle=idle,
                 emit=_print_line,
