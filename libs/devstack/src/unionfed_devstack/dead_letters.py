@@ -21,18 +21,13 @@ from dataclasses import dataclass, replace
 
 from unionfed_chassis.dead_letter_reading import (
     DEFAULT_IDLE,
-    ReplayRecord,
     dead_letter_topics,
     read_all,
     read_dead_letters,
-    read_positions,
     read_replays,
 )
-from unionfed_chassis.dead_letter_replay import ReplayPlan, plan_replay, publish
+from unionfed_chassis.dead_letter_replay import plan_replay, publish
 from unionfed_chassis.stored_dead_letter import (
-    DLQ_HEADER_PREFIX,
-    DLQ_PREFIX,
-    DeadLetterPosition,
     StoredDeadLetter,
     group_of,
     letter_key,
@@ -41,33 +36,6 @@ from unionfed_events import topics
 from unionfed_events.display import key_fields, mask_text, short_type
 
 from .broker import ensure_topics
-
-__all__ = [
-    "DEFAULT_IDLE",
-    "DLQ_HEADER_PREFIX",
-    "DLQ_PREFIX",
-    "DeadLetterPosition",
-    "GroupCounts",
-    "ReplayPlan",
-    "ReplayRecord",
-    "ReplaySummary",
-    "StoredDeadLetter",
-    "count_by_group",
-    "dead_letter_topics",
-    "format_dead_letter_line",
-    "format_summary",
-    "group_of",
-    "letter_key",
-    "operator",
-    "plan_replay",
-    "producer_idempotence",
-    "publish",
-    "read_all",
-    "read_dead_letters",
-    "read_positions",
-    "read_replays",
-    "replay_dead_letters",
-]
 
 MIN_REASON_WIDTH = 30
 
