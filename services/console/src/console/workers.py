@@ -8,8 +8,11 @@ from typing import Any
 
 from unionfed_chassis.runtime import Runtime
 
+from console.adapters.event_bell import listen_for_new_events
 from console.settings import ConsoleSettings
 
 Worker = Callable[[ConsoleSettings, Runtime], Coroutine[Any, Any, None]]
 
-WORKERS: dict[str, Worker] = {}
+WORKERS: dict[str, Worker] = {
+    "event-bell": listen_for_new_events,
+}

@@ -3,10 +3,12 @@
 
 from fastapi import APIRouter
 
-from console.entrypoints.http import session
+from console.entrypoints.http import members, session, stream
 
 ROUTERS: list[APIRouter] = [
     session.router,
+    stream.router,
+    members.router,
 ]
 
 __all__ = ["ROUTERS"]
