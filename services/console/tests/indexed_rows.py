@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from console.adapters.event_bell import CHANNEL
-from console.adapters.event_store import insert_events
+from console.adapters.event_store import EVENTS_CHANNEL, insert_events
 from console.domain.indexed import IndexedEvent
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -67,4 +66,4 @@ async def write(engine: AsyncEngine, *events: IndexedEvent, notify: bool = True)
     async with engine.begin() as conn:
         await insert_events(conn, list(events))
         if notify:
-            await conn.execute(sa.text(f"NOTIFY {CHANNEL}"))
+            await conn.execute(sa.text(f"NOTIFY {EVENTS_CHANNEL}"))

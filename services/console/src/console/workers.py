@@ -9,10 +9,17 @@ from typing import Any
 from unionfed_chassis.runtime import Runtime
 
 from console.adapters.event_bell import listen_for_new_events
+from console.adapters.indexer import run_indexer
 from console.settings import ConsoleSettings
 
 Worker = Callable[[ConsoleSettings, Runtime], Coroutine[Any, Any, None]]
 
+
+async def index(settings: ConsoleSettings, runtime: Runtime) -> None:
+    await run_indexer(settings)
+
+
 WORKERS: dict[str, Worker] = {
+    "index": index,
     "event-bell": listen_for_new_events,
 }

@@ -17,7 +17,8 @@ from typing import Any
 import asyncpg
 from unionfed_chassis.settings import ServiceSettings
 
-CHANNEL = "console_events"
+from console.adapters.event_store import EVENTS_CHANNEL
+
 POLL_SECONDS = 2.0
 RECONNECT_SECONDS = 2.0
 
@@ -79,7 +80,7 @@ async def listen(dsn: str, bell: EventBell) -> None:
         lost = asyncio.Event()
         connection.add_termination_listener(functools.partial(_set, lost))
         try:
-            await connection.add_listener(CHANNEL, on_notify)
+            await connection.add_listener(EVENTS_CHANNEL, on_notify)
             bell.ring()  # rows may have come while no one listened
             await lost.wait()
             log.warning("console bell: connection lost; reconnecting")

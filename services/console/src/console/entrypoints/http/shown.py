@@ -1,9 +1,9 @@
 """How indexed events leave the console (JSON API, table rows, export lines) and the filter every
 events route takes from its query, scoped to the caller.
 
-The index holds payloads already masked; values are masked again on the way out (by field name,
-and national-ID and phone-number patterns in any text) so an indexing slip never reaches a
-screen or an export file.
+The index holds payloads already masked; they are masked again on the way out (the indexer's
+`mask_json`: by field name, and national-ID and phone-number patterns in any text), so a row
+written before a masking rule existed never reaches a screen or an export file unmasked.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from pydantic import BaseModel, Field
 from unionfed_chassis.auth import Principal
 from unionfed_chassis.inputs import ShortText, text
 from unionfed_chassis.routes import BranchFilter, DistrictFilter, TextFilter, scoped
-from unionfed_events.display import key_fields, mask, mask_text, short_type
+from unionfed_events.display import key_fields, short_type
 
+from console.domain.decoding import mask_json, mask_value
 from console.domain.filters import EventFilter, InvalidFilter, build_filter
 from console.domain.jq_filter import MAX_LENGTH as JQ_MAX_LENGTH
 from console.domain.stored import StoredEvent
@@ -50,7 +51,7 @@ class EventOut(BaseModel):
 
 
 def event_out(e: StoredEvent) -> EventOut:
-    payload = masked(e.payload)
+    payload = mask_json(e.payload)
     return EventOut(
         id=e.id,
         topic=e.topic,
@@ -69,7 +70,7 @@ def event_out(e: StoredEvent) -> EventOut:
         causation_id=e.causation_id,
         actor=e.actor,
         key_fields=key_fields(payload, skip=_KEY_FIELDS_SKIP),
-        headers={name: mask(name, mask_text(str(value))) for name, value in e.headers.items()},
+        headers={name: mask_value(name, str(value)) for name, value in e.headers.items()},
         payload=payload,
     )
 
@@ -80,16 +81,6 @@ def service_of(e: StoredEvent) -> str | None:
         return source.removeprefix("/unionfed/").split("/")[0] or None
     parts = e.topic.split(".")
     return parts[-2] if len(parts) >= 3 and parts[-1] == "events" else None
-
-
-def masked(value: Any, field: str = "") -> Any:
-    if isinstance(value, dict):
-        return {k: masked(v, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [masked(v, field) for v in value]
-    if isinstance(value, str):
-        return mask(field, mask_text(value))
-    return value
 
 
 JqText = Annotated[str, text(JQ_MAX_LENGTH)]
