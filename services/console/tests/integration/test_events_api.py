@@ -157,3 +157,13 @@ async def test_personal_identifiers_are_masked_on_the_way_out(console: Console) 
     assert "110101199003071234" not in text and "13812345678" not in text
     assert item["payload"]["name"] == "李四"
     assert item["payload"]["national_id"] == "1101**********1234"
+
+
+async def test_row_ids_past_the_index_range_are_refused_or_absent_never_an_error(console: Console) -> None:
+    too_big = await console.client.get("/api/events/99999999999999999999", headers=console.operator)
+    assert too_big.status_code == 422
+    absent = await console.client.get(f"/api/events/{2**63 - 1}", headers=console.operator)
+    assert absent.status_code == 404
+    paged = await console.client.get("/api/events", params={"before": 2**63}, headers=console.operator)
+    assert paged.status_code == 422
+    assert paged.json()["detail"][0]["loc"] == ["query", "before"]

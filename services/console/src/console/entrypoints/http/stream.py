@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -26,6 +26,7 @@ from unionfed_chassis.runtime import Runtime
 from console.adapters import event_queries
 from console.adapters.event_bell import bell_for
 from console.domain.filters import EventFilter
+from console.domain.stored import StoredEvent
 from console.entrypoints.http.access import READ, Allow
 from console.entrypoints.http.pages import TEMPLATES, render
 from console.entrypoints.http.shown import EventOut, event_out, may_see, scoped_filter
@@ -41,6 +42,8 @@ EXPORT_DEFAULT = 10_000
 EXPORT_MAX = 100_000
 EXPORT_SCAN_LIMIT = 1_000_000
 PING_SECONDS = 15
+MAX_ROW_ID = 2**63 - 1  # the index's bigint: a larger number is no row, not a database error
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="Row id in the console's index")]
 
 
 class EventPage(BaseModel):
@@ -54,7 +57,8 @@ async def list_events(
     runtime: RuntimeDep,
     event_filter: FilterDep,
     before: Annotated[
-        int | None, Query(ge=1, description="Only rows below this id (the previous page's next_before)")
+        int | None,
+        Query(ge=1, le=MAX_ROW_ID, description="Only rows below this id (the previous page's next_before)"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> EventPage:
@@ -72,24 +76,30 @@ async def list_events(
 
 @router.get("/api/events/stream", response_class=EventSourceResponse)
 async def stream_events(
-    request: Request,
     runtime: RuntimeDep,
     event_filter: FilterDep,
     after: Annotated[
-        int | None, Query(ge=0, description="Start after this row id (default: the newest)")
+        int | None, Query(ge=0, le=MAX_ROW_ID, description="Start after this row id (default: the newest)")
     ] = None,
     view: Annotated[
         Literal["json", "html"], Query(description="Each event as JSON, or as a table row")
     ] = "json",
-    last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+    last_event_id: Annotated[str | None, Header()] = None,
 ) -> EventSourceResponse:
     """Server-sent events: every new indexed event matching the filter, as it is indexed."""
-    resumed = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
+    resumed = _row_id(last_event_id)
     start = max(n for n in (after, resumed, -1) if n is not None)
     if start < 0:
         async with runtime.engine.connect() as conn:
             start = await event_queries.newest_id(conn)
     return EventSourceResponse(_live(runtime, event_filter, start, view), ping=PING_SECONDS)
+
+
+def _row_id(text: str | None) -> int | None:
+    """The browser's `Last-Event-ID` as a row id; anything else is ignored (it is only a hint)."""
+    if text and len(text) <= 19 and text.isascii() and text.isdigit() and int(text) <= MAX_ROW_ID:
+        return int(text)
+    return None
 
 
 async def _live(
@@ -125,7 +135,7 @@ async def export_events(
     runtime: RuntimeDep,
     event_filter: FilterDep,
     limit: Annotated[int, Query(ge=1, le=EXPORT_MAX, description="At most this many lines")] = EXPORT_DEFAULT,
-    before: Annotated[int | None, Query(ge=1, description="Only rows below this id")] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID, description="Only rows below this id")] = None,
 ) -> StreamingResponse:
     """The filtered events as JSON lines (newest first, at most `limit`), streamed as a file."""
     name = f"unionfed-events-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.jsonl"
@@ -163,15 +173,13 @@ async def _export_lines(
 async def get_event(
     runtime: RuntimeDep,
     principal: Annotated[Principal, Allow("events", READ)],
-    event_row_id: int,
+    event_row_id: RowId,
 ) -> EventOut:
     """One indexed event, whole (masked payload and headers)."""
     return event_out(await _visible_event(runtime, principal, event_row_id))
 
 
-async def _visible_event(
-    runtime: Runtime, principal: Principal, event_row_id: int
-) -> event_queries.StoredEvent:
+async def _visible_event(runtime: Runtime, principal: Principal, event_row_id: int) -> StoredEvent:
     async with runtime.engine.connect() as conn:
         event = await event_queries.one(conn, event_row_id)
     if event is None or not may_see(principal, event):  # another district's: as if absent
@@ -209,7 +217,7 @@ async def event_detail(
     request: Request,
     runtime: RuntimeDep,
     principal: Annotated[Principal, Allow("events", READ)],
-    event_row_id: int,
+    event_row_id: RowId,
 ) -> HTMLResponse:
     event = event_out(await _visible_event(runtime, principal, event_row_id))
     return render(
