@@ -66,10 +66,13 @@ class StreamIndexer:
     async def run(self) -> None:
         backoff = FIRST_BACKOFF_SECONDS
         while not self._stopping.is_set():
+            indexed_before = self.indexed
             try:
                 await self._run_once()
                 return
             except Exception as exc:  # an outage, or a bug: log, pause, read again
+                if self.indexed > indexed_before:  # it worked for a while: a new outage
+                    backoff = FIRST_BACKOFF_SECONDS
                 # The type only: a driver's message may quote a row (personal data).
                 log.warning("index paused (%s); retrying in %.1f s", type(exc).__name__, backoff)
             with contextlib.suppress(TimeoutError):
@@ -108,16 +111,20 @@ class StreamIndexer:
         started = time.perf_counter()
         events = [index_record(r) for records in batch.values() for r in records]
         await write_events(conn, events)
-        try:
-            await consumer.commit({tp: records[-1].offset + 1 for tp, records in batch.items()})
-        except CommitFailedError:
-            # The group rebalanced: the new owner reads these records again, and the index
-            # already has them (a no-op).
-            log.info("index offsets not committed (group rebalanced); the batch will be re-read")
+        await self.commit(consumer, {tp: records[-1].offset + 1 for tp, records in batch.items()})
         self.indexed += len(events)
         INDEXED.inc(len(events))
         BATCH_SECONDS.observe(time.perf_counter() - started)
         LAST_INDEXED.set_to_current_time()
+
+    async def commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        """Commit the group's offsets past a batch that is in the index."""
+        try:
+            await consumer.commit(offsets)
+        except CommitFailedError:
+            # The group rebalanced: the partitions' new owner reads these records again, and
+            # the index already has them (a no-op).
+            log.info("index offsets not committed (group rebalanced); the batch will be re-read")
 
 
 async def write_events(conn: asyncpg.Connection, events: Sequence[IndexedEvent]) -> int | None:
