@@ -167,3 +167,44 @@ async def test_row_ids_past_the_index_range_are_refused_or_absent_never_an_error
     paged = await console.client.get("/api/events", params={"before": 2**63}, headers=console.operator)
     assert paged.status_code == 422
     assert paged.json()["detail"][0]["loc"] == ["query", "before"]
+
+
+async def test_a_jq_filter_stops_after_its_scan_limit_with_a_cursor_to_go_on(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console.adapters import event_queries
+    from console.entrypoints.http import stream
+
+    d = new_district()
+    await write(console.engine, indexed(d, "MemberJoined", payload={"rare": True}))
+    await write(console.engine, *[indexed(d, "MemberJoined", payload={"rare": False}) for _ in range(30)])
+    monkeypatch.setattr(event_queries, "BATCH", 5)
+    monkeypatch.setattr(stream, "SCAN_LIMIT", 10)
+    params: dict[str, Any] = {"district": d, "jq": ".rare"}
+    first = (await console.client.get("/api/events", params=params, headers=console.operator)).json()
+    assert first["items"] == [] and first["scanned"] == 10 and first["next_before"] is not None
+    found: list[dict[str, Any]] = []
+    while True:
+        page = (await console.client.get("/api/events", params=params, headers=console.operator)).json()
+        found += page["items"]
+        if page["next_before"] is None:
+            break
+        params["before"] = page["next_before"]
+    assert [i["payload"] for i in found] == [{"rare": True}]
+
+
+async def test_the_stream_page_keeps_a_district_officer_in_their_district(console: Console) -> None:
+    d, other = new_district(), new_district()
+    await write(
+        console.engine, indexed(d, "MemberJoined", payload={"name": "周杰"}), indexed(other, "MemberJoined")
+    )
+    token = console.district_officer(d)["Authorization"].removeprefix("Bearer ")
+    cookie = {"Cookie": f"{console.settings.session_cookie}={token}"}
+    page = await console.client.get("/stream", headers=cookie)
+    assert page.status_code == 200
+    assert "name=周杰" in page.text
+    assert f'data-district="{other}"' not in page.text
+    assert f"district={d}" in page.text  # the live stream's and the export's links carry it
+    assert (
+        await console.client.get("/stream", params={"district": other}, headers=cookie)
+    ).status_code == 403
