@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+from console.adapters.event_bell import POLL_SECONDS
 from console_testkit import Console, new_district
 from indexed_rows import indexed, write
 
@@ -81,3 +82,17 @@ async def live_stream_checks(console: Console, base_url: str) -> None:
         assert [int(e["id"]) for e in missed] == sorted(int(e["id"]) for e in missed)
         assert int(missed[0]["id"]) > int(last_id)
         assert all('class="event-row"' in e["data"] and "m-missed-" in e["data"] for e in missed)
+
+
+async def test_without_a_notification_the_stream_still_delivers_by_polling(console_service: Any) -> None:
+    d = new_district()
+    # The index reads no topic of `d` and none of the earlier ones: nothing rings the bell.
+    async with console_service(districts=[d]) as console, console.served() as base_url:
+        async with (
+            httpx.AsyncClient(base_url=base_url, headers=console.operator, timeout=30) as client,
+            client.stream("GET", "/api/events/stream", params={"district": d}) as response,
+        ):
+            await asyncio.sleep(0.3)
+            await write(console.engine, indexed(d, "MemberJoined", member_id="m-quiet"), notify=False)
+            [event] = await next_events(response, 1, within=POLL_SECONDS + 5)
+            assert json.loads(event["data"])["member_id"] == "m-quiet"
