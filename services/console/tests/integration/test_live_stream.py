@@ -87,12 +87,13 @@ async def live_stream_checks(console: Console, base_url: str) -> None:
 async def test_without_a_notification_the_stream_still_delivers_by_polling(console_service: Any) -> None:
     d = new_district()
     # The index reads no topic of `d` and none of the earlier ones: nothing rings the bell.
-    async with console_service(districts=[d]) as console, console.served() as base_url:
-        async with (
-            httpx.AsyncClient(base_url=base_url, headers=console.operator, timeout=30) as client,
-            client.stream("GET", "/api/events/stream", params={"district": d}) as response,
-        ):
-            await asyncio.sleep(0.3)
-            await write(console.engine, indexed(d, "MemberJoined", member_id="m-quiet"), notify=False)
-            [event] = await next_events(response, 1, within=POLL_SECONDS + 5)
-            assert json.loads(event["data"])["member_id"] == "m-quiet"
+    async with (
+        console_service(districts=[d]) as console,
+        console.served() as base_url,
+        httpx.AsyncClient(base_url=base_url, headers=console.operator, timeout=30) as client,
+        client.stream("GET", "/api/events/stream", params={"district": d}) as response,
+    ):
+        await asyncio.sleep(0.3)
+        await write(console.engine, indexed(d, "MemberJoined", member_id="m-quiet"), notify=False)
+        [event] = await next_events(response, 1, within=POLL_SECONDS + 5)
+        assert json.loads(event["data"])["member_id"] == "m-quiet"
