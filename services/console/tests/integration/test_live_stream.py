@@ -14,6 +14,7 @@ import httpx
 from console.adapters.event_bell import POLL_SECONDS
 from console_testkit import Console, new_district
 from indexed_rows import indexed, write
+from unionfed_devstack.testing import wait_for
 
 
 async def sse_events(response: httpx.Response) -> AsyncIterator[dict[str, str]]:
@@ -97,3 +98,32 @@ async def test_without_a_notification_the_stream_still_delivers_by_polling(conso
         await write(console.engine, indexed(d, "MemberJoined", member_id="m-quiet"), notify=False)
         [event] = await next_events(response, 1, within=POLL_SECONDS + 5)
         assert json.loads(event["data"])["member_id"] == "m-quiet"
+
+
+async def test_a_join_published_by_membership_reaches_the_stream_through_the_indexer(
+    console_service: Any,
+) -> None:
+    d = new_district()
+    async with console_service(districts=[d]) as console, console.served() as base_url:
+        branch = await console.feed.branch(d)
+
+        async def branch_indexed() -> bool:  # the index has subscribed to the district's new topic
+            response = await console.client.get(
+                "/api/events", params={"district": d}, headers=console.operator
+            )
+            return bool(response.json()["items"])
+
+        await wait_for(branch_indexed, timeout=30)
+        async with (
+            httpx.AsyncClient(base_url=base_url, headers=console.operator, timeout=30) as client,
+            client.stream(
+                "GET", "/api/events/stream", params={"district": d, "type": "MemberJoined"}
+            ) as response,
+        ):
+            started = time.perf_counter()
+            member_id = await console.feed.join(d, branch)
+            [event] = await next_events(response, 1)
+            print(f"\nlive stream: published join delivered after {time.perf_counter() - started:.3f} s")
+            data = json.loads(event["data"])
+            assert data["member_id"] == str(member_id)
+            assert data["payload"]["national_id_masked"] == "1101**********1234"
