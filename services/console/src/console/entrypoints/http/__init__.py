@@ -3,12 +3,13 @@
 
 from fastapi import APIRouter
 
-from console.entrypoints.http import members, session, stream
+from console.entrypoints.http import dead_letters, members, session, stream
 
 ROUTERS: list[APIRouter] = [
     session.router,
     stream.router,
     members.router,
+    dead_letters.router,
 ]
 
 __all__ = ["ROUTERS"]
