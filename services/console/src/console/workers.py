@@ -8,6 +8,7 @@ from typing import Any
 
 from unionfed_chassis.runtime import Runtime
 
+from console.adapters.event_bell import listen_for_new_events
 from console.adapters.indexer import run_indexer
 from console.adapters.retention import run_retention
 from console.settings import ConsoleSettings
@@ -26,4 +27,5 @@ async def index_retention(settings: ConsoleSettings, runtime: Runtime) -> None:
 WORKERS: dict[str, Worker] = {
     "index": index,
     "index-retention": index_retention,
+    "event-bell": listen_for_new_events,
 }
