@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from console.domain.decoding import RawJson, index_record, mask_digit_runs, mask_json, mask_json_text
+from console.domain.decoding import (
+    RawJson,
+    index_record,
+    mask_digit_runs,
+    mask_json,
+    mask_json_text,
+    may_hold_digit_run,
+)
 from unionfed_events import Envelope, Event
 from unionfed_events import assistance as aev
 from unionfed_events import membership as mev
@@ -293,3 +300,17 @@ def test_a_known_cloud_event_header_that_is_not_utf8_makes_a_plain_record() -> N
     assert index_record(ok).type is None  # a malformed sequence: not a valid CloudEvent
     ok.headers = [h for h in ok.headers if h[0] != "ce_sequence"]
     assert index_record(ok).type == "org.unionfed.membership.MemberJoined.v1"
+
+
+def test_the_byte_pre_check_never_misses_what_mask_text_would_mask() -> None:
+    rng = random.Random(12)
+    alphabet = "0123456789" * 6 + 'Xx a-"王１٣'  # CJK, a full-width and an Arabic-Indic digit
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        if not may_hold_digit_run(text.encode()):
+            assert mask_text(text) == text, text
+            assert mask_json_text(json.dumps(text, ensure_ascii=False), digits=False) == mask_json_text(
+                json.dumps(text, ensure_ascii=False)
+            ), text
+    assert not may_hold_digit_run(TRACEPARENT.replace("4736", "47x6").encode() + b" 1381234567")
+    assert may_hold_digit_run(PHONE.encode()) and may_hold_digit_run("１３８１２３４５６７８".encode())

@@ -46,6 +46,8 @@ _COLUMNS = (
     "payload",
     "card_no",
 )
+# One encoder for every row (`json.dumps` with options builds a new one per call).
+_to_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 _STORED_COLUMNS = _COLUMNS[:-1]  # card_no goes to member_cards
 _STORED = ", ".join(f'"{c}"' for c in _STORED_COLUMNS)
 # JSON goes in as text and is parsed by PostgreSQL's jsonb input: no codec on the connection.
@@ -158,7 +160,7 @@ def _stored_row(e: IndexedEvent) -> tuple[object, ...]:
 def _staging_row(e: IndexedEvent) -> tuple[object, ...]:
     payload = e.payload
     if payload is not None and not isinstance(payload, RawJson):
-        payload = json.dumps(payload, ensure_ascii=False)
+        payload = _to_json(payload)
     return (
         e.topic,
         e.partition,
@@ -173,7 +175,7 @@ def _staging_row(e: IndexedEvent) -> tuple[object, ...]:
         e.correlation_id,
         e.causation_id,
         e.actor,
-        json.dumps(e.headers, ensure_ascii=False),
+        _to_json(e.headers),
         payload,
         e.card_no,
     )

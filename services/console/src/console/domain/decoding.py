@@ -43,6 +43,9 @@ _PERSONAL_WORDS = ("national_id", "phone", "email", "e_mail")
 # the hex ids every record carries do not send it through `mask_text`.
 _SHORTEST_IDENTIFIER = 11
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d{11,}[Xx]?(?![0-9A-Za-z])")
+# Bytes -> b"0" for an ASCII digit or any byte of a non-ASCII character, b"." otherwise.
+_DIGIT_BYTES = bytes(0x30 if 0x30 <= b <= 0x39 or b >= 0x80 else 0x2E for b in range(256))
+_ELEVEN_DIGITS = b"0" * _SHORTEST_IDENTIFIER
 _REQUIRED_ATTRS = frozenset({"id", "source", "type", "specversion", "time"})
 # Header -> CloudEvents attribute, for every attribute `Envelope.from_headers` reads.
 _ATTR_OF_HEADER = {
@@ -67,12 +70,15 @@ class KafkaRecord(Protocol):
 
 def index_record(record: KafkaRecord) -> IndexedEvent:
     """The row of one record: decoded CloudEvents columns, headers and payload masked."""
-    texts, attrs = read_headers(record.headers or ())
+    raw_headers = record.headers or ()
+    texts, attrs = read_headers(raw_headers)
     event = cloud_event(attrs)
     text, data = _parse_json(record.value)
-    payload = None if data is _NOT_JSON else masked_payload(text, data)
+    payload = None
+    if data is not _NOT_JSON:
+        payload = masked_payload(text, data, digits=may_hold_digit_run(record.value or b""))
     where = (record.topic, record.partition, record.offset)
-    headers = masked_headers(texts)
+    headers = masked_headers(texts, digits=may_hold_digit_run(b"\n".join(v for _, v in raw_headers if v)))
     if event is None:
         return IndexedEvent(
             *where,
@@ -171,10 +177,18 @@ def member_of(ce_type: str | None, subject: str | None, data: Any) -> str | None
     return recipient if recipient and _UUID.match(recipient) else None
 
 
-def masked_headers(texts: dict[str, str]) -> dict[str, str]:
-    """The headers' texts (`read_headers`) as stored: personal ones masked, NUL replaced."""
+def may_hold_digit_run(raw: bytes) -> bool:
+    """False when the UTF-8 text of `raw` surely has no run of 11 digits (most records), so
+    nothing in it can be an identifier `mask_text` masks: one pass of C over the bytes, where
+    every byte of a non-ASCII character counts as a digit (`\\d` matches other scripts' digits)."""
+    return _ELEVEN_DIGITS in raw.translate(_DIGIT_BYTES)
+
+
+def masked_headers(texts: dict[str, str], digits: bool = True) -> dict[str, str]:
+    """The headers' texts (`read_headers`) as stored: personal ones masked, NUL replaced;
+    `digits` False when no value holds a run of digits (`may_hold_digit_run`)."""
     # One scan of all values says whether any may hold an identifier (most records: none).
-    digits = _DIGIT_RUN.search("\n".join(texts.values())) is not None
+    digits = digits and _DIGIT_RUN.search("\n".join(texts.values())) is not None
     out = dict(texts)
     for name, text in texts.items():
         if _is_personal(name):
@@ -192,18 +206,19 @@ class RawJson(str):
     __slots__ = ()
 
 
-def masked_payload(text: str, data: Any) -> Any:
+def masked_payload(text: str, data: Any, digits: bool = True) -> Any:
     """The payload to store: the record's own JSON text with its identifiers masked when that is
     safe to do on the text (most records: one or two regular expressions, no serialising),
-    else the parsed data masked value by value."""
-    masked = mask_json_text(text)
+    else the parsed data masked value by value; `digits` as for `mask_json_text`."""
+    masked = mask_json_text(text, digits)
     return mask_json(data) if masked is None else RawJson(masked)
 
 
-def mask_json_text(text: str) -> str | None:
+def mask_json_text(text: str, digits: bool = True) -> str | None:
     """`text` (valid JSON) with what `mask_json` masks masked, or None when only the parsed
     walk can tell: an escape sequence (a quote or a digit may hide behind one), or a personal
-    field name over something other than a string (a list of phone numbers, a number)."""
+    field name over something other than a string (a list of phone numbers, a number).
+    `digits` False: the text is known to hold no run of 11 digits (`may_hold_digit_run`)."""
     if "\\" in text:
         return None
     lowered = text.lower()
@@ -212,7 +227,7 @@ def mask_json_text(text: str) -> str | None:
         if keyed is None:
             return None
         text = keyed
-    return mask_digit_runs(text)
+    return mask_digit_runs(text) if digits else text
 
 
 def _mask_keyed_strings(text: str, lowered: str) -> str | None:
