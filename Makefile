@@ -26,18 +26,19 @@ run: bootstrap
 # parallel workers, each with its own embedded PostgreSQL and broker; a file stays in one worker.
 TEST_WORKERS ?= 3
 test: bootstrap
+	@bash services/console/tests/install_chromium.sh
 	$(UV) run pytest -n $(TEST_WORKERS) --dist loadfile $(ARGS)
 
 # `make test` runs the same fuzz tests with a few derandomized examples per operation.
 FUZZ_EXAMPLES ?= 100
 fuzz: bootstrap
-	UNIONFED_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest services/membership/tests/fuzz services/assistance/tests/fuzz services/campaigns/tests/fuzz services/notifications/tests/fuzz $(ARGS)
+	UNIONFED_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest services/membership/tests/fuzz services/assistance/tests/fuzz services/campaigns/tests/fuzz services/notifications/tests/fuzz services/console/tests/fuzz $(ARGS)
 
 lint: bootstrap
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run hadolint deploy/Dockerfile deploy/test/*.Dockerfile
-	$(UV) run mypy libs/events/src libs/chassis/src libs/devstack/src services/membership/src services/assistance/src services/campaigns/src services/notifications/src bench
+	$(UV) run mypy libs/events/src libs/chassis/src libs/devstack/src services/membership/src services/assistance/src services/campaigns/src services/notifications/src services/console/src bench
 
 format: bootstrap
 	$(UV) run ruff check --fix .

@@ -23,6 +23,8 @@ PLATFORM_PUBLIC = {
 # Routes open without a token by design; every other service (assistance: officers only) has none.
 PUBLIC_BY_DESIGN = {
     "membership": {"POST /applications", "POST /applications/{application_id}/verify"},
+    # The console's sign-in form and its own script and style files.
+    "console": {"GET /login", "POST /login", "POST /logout", "GET /static/{name}"},
 }
 READING = {"GET", "HEAD", "OPTIONS"}
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import json
 
-from unionfed_devstack.tail import format_event_line, mask, matches, short_type
+from unionfed_devstack.tail import format_event_line
+from unionfed_events.display import mask, matches, short_type
 from unionfed_events.envelope import Envelope
 
 CE_TYPE = "org.unionfed.membership.MemberJoined.v1"

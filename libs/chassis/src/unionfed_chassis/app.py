@@ -94,6 +94,8 @@ def lazy_app(module_globals: dict[str, Any], build: Callable[[], FastAPI]) -> Ca
 def _declare_publications(runtime: Runtime, definition: ServiceDefinition) -> None:
     """Describe what the outbox relay publishes, for the AsyncAPI document (the relay, not
     these FastStream publishers, does the sending)."""
+    if not definition.publishes:
+        return  # a service without events of its own (the console) has no domain topic either
     default = topics.district_template(definition.domain)
     for item in definition.publishes:
         event, topic = item if isinstance(item, tuple) else (item, default)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -33,25 +32,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from unionfed_events import topics
+from unionfed_events.display import decode, key_fields, mask_text, matches, short_type
 from unionfed_events.envelope import Envelope
 
 from .broker import describe_partitions, ensure_topics, list_topics
-from .tail import decode, key_fields, mask, matches, short_type
 
 DLQ_PREFIX = topics.dead_letter("")  # "unionfed.dlq."
 DLQ_HEADER_PREFIX = "dlq_"
 DEFAULT_IDLE = 1.0
 MIN_REASON_WIDTH = 30
-
-# Personal identifiers inside free text (a handler error may quote a row): 18-character national
-# ids and 11-digit mainland mobile numbers, masked the way `events tail` masks fields.
-_NATIONAL_ID_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
-_PHONE_RE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
-
-
-def mask_text(text: str) -> str:
-    text = _NATIONAL_ID_RE.sub(lambda m: mask("national_id", m.group()), text)
-    return _PHONE_RE.sub(lambda m: mask("phone", m.group()), text)
 
 
 def _int(text: str | None) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from typing import IO, TYPE_CHECKING
 from ._util import die_with_parent, port_is_free, port_owner, run_sync, tail
 from .broker import ensure_topics
 from .postgres import sqlalchemy_url
-from .services import ServiceSpec
+from .services import SERVICES, ServiceSpec
 from .stack import DevStack
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ def service_env(stack: DevStack, spec: ServiceSpec, base: Mapping[str, str] | No
     )
     if spec.name == "notifications":
         env.update(stack.notifications_env())
+    if spec.name == "console":  # where the services it reads AsyncAPI documents and outboxes from are
+        env["SERVICES"] = json.dumps({s.name: s.url for s in SERVICES if s.name != "console"})
     if stack.kafka_is_embedded:
         env["KAFKA_ENABLE_IDEMPOTENCE"] = "false"  # Tansu rejects idempotent producers
     else:

@@ -62,6 +62,9 @@ SERVICES: list[ServiceSpec] = [
         None,
         consumer_groups=CONSUMER_GROUPS["notifications"],
     ),
+    # The operators' console indexes every topic under its own group (`console-index`), which
+    # never dead-letters: a record it cannot decode is indexed as "not a CloudEvent".
+    ServiceSpec("console", "console.main:app", _port("console", 8105), "console", None),
 ]
 
 

@@ -1,0 +1,1 @@
+"""unionfed operator console."""

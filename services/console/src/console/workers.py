@@ -1,0 +1,15 @@
+"""The console's background loops, started with the app in every replica. Each entry makes one
+loop from the settings and the runtime; `main.start_workers` spawns them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from unionfed_chassis.runtime import Runtime
+
+from console.settings import ConsoleSettings
+
+Worker = Callable[[ConsoleSettings, Runtime], Coroutine[Any, Any, None]]
+
+WORKERS: dict[str, Worker] = {}

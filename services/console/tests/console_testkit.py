@@ -1,0 +1,90 @@
+"""Helpers of the console tests: the console over the real database and broker, tokens, the app
+over a real socket (for a browser), and a producer to publish other services' events with."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from console.main import build_app
+from console.settings import ConsoleSettings
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+from unionfed_devstack._util import free_port
+from unionfed_devstack.feeds import MembershipFeed
+from unionfed_devstack.testing import OfficerTokens, wait_for
+
+
+def new_district(prefix: str = "c") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Console(OfficerTokens):
+    app: FastAPI
+    client: httpx.AsyncClient
+    settings: ConsoleSettings
+    producer: AIOKafkaProducer
+    feed: MembershipFeed
+
+    @property
+    def operator(self) -> dict[str, str]:
+        return self.token("operator", subject="op-1")
+
+    @property
+    def engine(self) -> AsyncEngine:
+        engine: AsyncEngine = self.app.state.runtime.engine
+        return engine
+
+    @contextlib.asynccontextmanager
+    async def served(self) -> AsyncIterator[str]:
+        """The app over a real socket (its lifespan already runs), for a browser: the base URL."""
+        port = free_port()
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve())
+        await wait_for(lambda: server.started, timeout=30)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            await asyncio.wait_for(task, 30)
+
+
+@contextlib.asynccontextmanager
+async def start_console(
+    make_database: Callable[[str], str],
+    kafka_bootstrap: str,
+    kafka_idempotence: bool,
+    *,
+    database_url: str | None = None,
+    **settings_overrides: Any,
+) -> AsyncIterator[Console]:
+    """A running console with an index group of its own (a stopped app's member stays in its
+    group on Tansu until its session times out; the next app would wait for it)."""
+    settings_overrides.setdefault("index_group", f"console-index-{uuid.uuid4().hex[:8]}")
+    settings = ConsoleSettings(
+        environment="development",
+        database_url=database_url or make_database("console"),
+        kafka_bootstrap_servers=kafka_bootstrap,
+        kafka_enable_idempotence=kafka_idempotence,
+        log_level="WARNING",
+        **settings_overrides,
+    )
+    app = build_app(settings)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=kafka_idempotence)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://console", timeout=60) as client:
+            await producer.start()
+            try:
+                yield Console(app, client, settings, producer, MembershipFeed(producer))
+            finally:
+                await producer.stop()
