@@ -8,8 +8,16 @@ from typing import Any
 
 from unionfed_chassis.runtime import Runtime
 
+from console.adapters.indexer import run_indexer
 from console.settings import ConsoleSettings
 
 Worker = Callable[[ConsoleSettings, Runtime], Coroutine[Any, Any, None]]
 
-WORKERS: dict[str, Worker] = {}
+
+async def index(settings: ConsoleSettings, runtime: Runtime) -> None:
+    await run_indexer(settings)
+
+
+WORKERS: dict[str, Worker] = {
+    "index": index,
+}

@@ -3,10 +3,11 @@
 
 from fastapi import APIRouter
 
-from console.entrypoints.http import session
+from console.entrypoints.http import dead_letters, session
 
 ROUTERS: list[APIRouter] = [
     session.router,
+    dead_letters.router,
 ]
 
 __all__ = ["ROUTERS"]
