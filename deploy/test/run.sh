@@ -56,6 +56,10 @@ teardown() {
     exit "$code"
 }
 
+if ((EUID != 0)); then
+    say "run as root: it installs what is missing with apt and runs rootful Podman"
+    exit 1
+fi
 install_missing
 say "checking podman-compose $PODMAN_COMPOSE_VERSION (uv tool run)"
 compose version >/dev/null
