@@ -83,6 +83,10 @@ done
 UNIONFED_TEST_HOST_IP=$(python3 deploy/test/host_ip.py)
 export UNIONFED_TEST_HOST_IP
 trap teardown EXIT
+set -a
+# shellcheck disable=SC1091
+source deploy/test/test.env
+set +a
 compose down -v -t 5 >/dev/null 2>&1 || true # a stack left over by an interrupted run
 say "starting the broker and PostgreSQL stand-ins, then the topics job"
 # Two steps: Podman 4.3 cannot start a container whose dependency has dependencies of its own
@@ -93,13 +97,23 @@ compose up -d kafka postgres topics >"$LOG" 2>&1 || { tail -n 30 "$LOG"; exit 1;
 podman wait unionfed_topics_1 >/dev/null
 say "  topics job: $(podman logs unionfed_topics_1 2>&1 | tail -n 1)"
 [[ $(podman inspect --format '{{.State.ExitCode}}' unionfed_topics_1) == 0 ]]
+say "image command 'migrate' for each service (what the Kubernetes Jobs run)"
+migrate() { # service, password variable
+    local url="postgresql+asyncpg://$1:${!2}@postgres:5432/$1"
+    podman run --rm --network unionfed_default -e DATABASE_URL="$url" "localhost/unionfed-$1:$UNIONFED_TAG" migrate
+}
+for service in "${SERVICES[@]}"; do
+    variable="${service^^}_DB_PASSWORD"
+    for attempt in $(seq 30); do # PostgreSQL may still be initialising
+        if out=$(migrate "$service" "$variable" 2>&1); then break; fi
+        ((attempt < 30)) || { echo "$out" | tail -n 5; exit 1; }
+        sleep 2
+    done
+    say "  $(echo "$out" | grep 'migrations applied')"
+done
 say "starting ${SERVICES[*]} (notifications twice)"
 compose up -d --no-deps "${SERVICES[@]}" notifications-2 >"$LOG" 2>&1 || { tail -n 30 "$LOG"; exit 1; }
 
-set -a
-# shellcheck disable=SC1091
-source deploy/test/test.env
-set +a
 [[ " ${SERVICES[*]} " == *" console "* ]] || CONSOLE_PORT=""
 export CONSOLE_PORT KILL_CONTAINER=unionfed_notifications_1
 say "smoke test through the published ports"
