@@ -168,7 +168,7 @@ async def console_shows(client: httpx.AsyncClient, member_id: str) -> None:
         return list(r.json()["items"])
 
     events = await eventually(f"the console showing MemberJoined of {member_id}", shown)
-    step(f"console shows MemberJoined of {member_id} ({len(events)} event)")
+    step(f"console shows MemberJoined of {member_id} ({len(events)} indexed record(s))")
 
 
 def podman(*args: str) -> str:
