@@ -8,7 +8,9 @@ from typing import Any
 
 from unionfed_chassis.runtime import Runtime
 
+from console.adapters.event_bell import listen_for_new_events
 from console.adapters.indexer import run_indexer
+from console.adapters.retention import run_retention
 from console.settings import ConsoleSettings
 
 Worker = Callable[[ConsoleSettings, Runtime], Coroutine[Any, Any, None]]
@@ -18,6 +20,12 @@ async def index(settings: ConsoleSettings, runtime: Runtime) -> None:
     await run_indexer(settings)
 
 
+async def index_retention(settings: ConsoleSettings, runtime: Runtime) -> None:
+    await run_retention(runtime.engine, settings.index_retention_days)
+
+
 WORKERS: dict[str, Worker] = {
     "index": index,
+    "index-retention": index_retention,
+    "event-bell": listen_for_new_events,
 }

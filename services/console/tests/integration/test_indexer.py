@@ -5,17 +5,25 @@ read, the partitions' ends right."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from console_testkit import Console, new_district
+from unionfed_devstack.feeds import DomainFeed
 from unionfed_devstack.testing import wait_for
+from unionfed_events import Envelope, topics
+from unionfed_events import assistance as aev
+from unionfed_events import membership as mev
+from unionfed_events import notifications as nev
 
 
 @pytest.fixture(scope="module")
 async def console(console_service: Any) -> Any:
-    async with console_service() as svc:
+    # Every topic of this file is new: earlier tests' records on the shared broker are skipped.
+    async with console_service(districts=[]) as svc:
         yield svc
 
 
@@ -97,3 +105,70 @@ async def test_a_console_given_its_districts_skips_what_other_districts_already_
             await rows(fresh, "SELECT id FROM stream_events WHERE member_id = :m", m=str(foreign_member))
             == []
         )
+
+
+async def test_events_of_several_services_are_indexed_under_the_member(console: Console) -> None:
+    district = new_district()
+    branch = await console.feed.branch(district)
+    member_id = await console.feed.join(district, branch)
+    requested = aev.AidRequested(
+        case_id=uuid.uuid4(),
+        member_id=member_id,
+        aid_type=aev.AidType.LIVING,
+        amount_yuan=Decimal("800"),
+        district=district,
+        branch_id=branch,
+        requested_on=date(2026, 11, 1),
+        levels=[aev.ApprovalLevel.BRANCH],
+        trail=[],
+    )
+    aid = await DomainFeed(console.producer, "assistance").publish(requested, district)
+    delivered = nev.NotificationDelivered(
+        notification_id=uuid.uuid4(),
+        recipient_id=str(member_id),
+        channel=nev.Channel.IN_APP,
+        template="aid-requested",
+        caused_by=uuid.UUID(aid.id),
+        delivered_at=datetime.now(UTC),
+        attempts=1,
+    )
+    await DomainFeed(console.producer, "notifications").publish(delivered, district)
+
+    found = await wait_rows(
+        console, 3, "SELECT * FROM stream_events WHERE member_id = :m ORDER BY id", m=str(member_id)
+    )
+    by_type = {r["type"].split(".")[-2]: r for r in found}
+    assert set(by_type) == {"MemberJoined", "AidRequested", "NotificationDelivered"}
+    assert by_type["AidRequested"]["topic"] == f"unionfed.d.{district}.assistance.events"
+    assert by_type["AidRequested"]["subject"] == str(requested.case_id)
+    assert by_type["AidRequested"]["branch_id"] == branch
+    assert by_type["NotificationDelivered"]["topic"] == f"unionfed.d.{district}.notifications.events"
+    assert {r["district"] for r in found} == {district}
+
+
+async def test_a_registration_request_with_a_full_national_id_is_indexed_masked(console: Console) -> None:
+    district = new_district()
+    national_id, phone = "11010119900307123X", "13912345678"
+    request = mev.MemberRegistrationRequested(
+        request_id=f"req-{uuid.uuid4().hex[:12]}",
+        branch_id=f"{district}-b1",
+        name="赵磊",
+        national_id=national_id,
+        phone=phone,
+        employer="上海浦江物业有限公司",
+        employment_type=mev.EmploymentType.REGULAR,
+        email="zhao.lei@example.org",
+    )
+    envelope = Envelope.wrap(request, source="/branch-system/acme", district=district)
+    inbound = topics.system_inbound("membership", district, "acme")
+    await console.producer.send_and_wait(inbound, envelope.data, key=envelope.key, headers=envelope.headers())
+
+    [row] = await wait_rows(console, 1, "SELECT * FROM stream_events WHERE event_id = :e", e=envelope.id)
+    assert row["topic"] == inbound
+    assert row["payload"]["national_id"] == "1101**********123X"
+    assert row["payload"]["phone"] == "139****5678"
+    assert row["payload"]["email"] == "z*******@example.org"
+    [stored] = await rows(console, "SELECT s::text AS text FROM stream_events s WHERE id = :i", i=row["id"])
+    assert (
+        national_id not in stored["text"] and phone not in stored["text"] and "zhao.lei" not in stored["text"]
+    )

@@ -3,10 +3,12 @@
 
 from fastapi import APIRouter
 
-from console.entrypoints.http import dead_letters, session
+from console.entrypoints.http import dead_letters, members, session, stream
 
 ROUTERS: list[APIRouter] = [
     session.router,
+    stream.router,
+    members.router,
     dead_letters.router,
 ]
 
