@@ -8,8 +8,11 @@ from typing import Any
 
 from unionfed_chassis.runtime import Runtime
 
+from console.lag_sampler import sample_lag
 from console.settings import ConsoleSettings
 
 Worker = Callable[[ConsoleSettings, Runtime], Coroutine[Any, Any, None]]
 
-WORKERS: dict[str, Worker] = {}
+WORKERS: dict[str, Worker] = {
+    "lag-sampler": sample_lag,
+}

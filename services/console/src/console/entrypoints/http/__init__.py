@@ -3,10 +3,11 @@
 
 from fastapi import APIRouter
 
-from console.entrypoints.http import session
+from console.entrypoints.http import groups, session
 
 ROUTERS: list[APIRouter] = [
     session.router,
+    groups.router,
 ]
 
 __all__ = ["ROUTERS"]

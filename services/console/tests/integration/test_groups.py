@@ -1,0 +1,133 @@
+"""Consumer-group lag on a real broker: a group that read some records of a topic and not the
+others lags on those, per partition, against the console's own partition ends; a group whose lag
+keeps rising is flagged on the API and in /metrics; a district officer sees only partitions of
+their district's topics.
+
+The ends are written here as the index (c1) writes them, after producing the very records they
+count: the index of a merged console writes the same numbers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from console.adapters.orm import partition_ends
+from console_testkit import Console, new_district
+from sqlalchemy.dialects.postgresql import insert
+from unionfed_devstack.testing import wait_for
+from unionfed_events import topics
+
+
+async def _produce(console: Console, topic: str, partition: int, count: int) -> None:
+    for n in range(count):  # one by one: each its own batch, so the broker's ends stay exact
+        await console.producer.send_and_wait(topic, f"record {n}".encode(), partition=partition)
+
+
+async def _set_end(console: Console, topic: str, partition: int, next_offset: int) -> None:
+    statement = insert(partition_ends).values(topic=topic, partition=partition, next_offset=next_offset)
+    statement = statement.on_conflict_do_update(
+        index_elements=["topic", "partition"],
+        set_={"next_offset": sa.func.greatest(partition_ends.c.next_offset, next_offset)},
+    )
+    async with console.engine.begin() as conn:
+        await conn.execute(statement)
+
+
+async def _read_and_commit(bootstrap: str, group: str, wanted: dict[TopicPartition, int]) -> None:
+    """A real consumer of `group` reads `wanted[tp]` records of each partition and commits them."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(list(wanted))
+        await consumer.seek_to_beginning(*wanted)
+        read = dict.fromkeys(wanted, 0)
+        while any(read[tp] < n for tp, n in wanted.items()):
+            batches = await consumer.getmany(timeout_ms=1000)
+            for tp, records in batches.items():
+                read[tp] += len(records)
+        await consumer.commit({tp: n for tp, n in wanted.items()})
+    finally:
+        await consumer.stop()
+
+
+async def _group(console: Console, group: str, headers: dict[str, str]) -> dict[str, Any] | None:
+    body = (await console.client.get("/api/groups", headers=headers)).json()
+    return next((g for g in body["groups"] if g["group_id"] == group), None)
+
+
+async def test_lag_per_partition_growth_flag_metric_and_district_scope(console_service: Any) -> None:
+    district, other = new_district("lag"), new_district("lag")
+    topic = topics.district_events("membership", district)
+    group = f"lag-test-{uuid.uuid4().hex[:8]}"
+    settings = {
+        "consumer_groups": [group],
+        "discover_groups": False,
+        "lag_sample_seconds": 0.2,
+        "lag_growing_samples": 3,
+        "lag_growing_threshold": 5,
+    }
+    async with console_service(**settings) as console:
+        await _produce(console, topic, 0, 4)
+        await _produce(console, topic, 1, 3)
+        await _set_end(console, topic, 0, 4)
+        await _set_end(console, topic, 1, 3)
+        bootstrap = console.settings.kafka_bootstrap_servers
+        await _read_and_commit(bootstrap, group, {TopicPartition(topic, 0): 4, TopicPartition(topic, 1): 1})
+
+        async def lags() -> dict[int, dict[str, Any]] | None:
+            found = await _group(console, group, console.operator)
+            return (
+                {p["partition"]: p for p in found["partitions"]}
+                if found and len(found["partitions"]) == 2
+                else None
+            )
+
+        by_partition = await wait_for(lags, timeout=30)
+        assert (by_partition[0]["committed"], by_partition[0]["end_offset"], by_partition[0]["lag"]) == (
+            4,
+            4,
+            0,
+        )
+        assert (by_partition[1]["committed"], by_partition[1]["end_offset"], by_partition[1]["lag"]) == (
+            1,
+            3,
+            2,
+        )
+        assert by_partition[1]["district"] == district
+        steady = await _group(console, group, console.operator)
+        assert steady is not None and steady["growing"] is False
+
+        # Scope: the district's officer sees the group on their topic, another district's does not.
+        assert await _group(console, group, console.district_officer(district)) is not None
+        assert await _group(console, group, console.district_officer(other)) is None
+
+        # Records keep coming on partition 1 and the group reads none of them: its lag grows.
+        produced = 3
+        for _ in range(12):
+            await _produce(console, topic, 1, 2)
+            produced += 2
+            await _set_end(console, topic, 1, produced)
+            sampled = (await console.client.get("/api/groups", headers=console.operator)).json()["sampled_at"]
+
+            async def next_sample(before: str = sampled) -> bool:
+                body = (await console.client.get("/api/groups", headers=console.operator)).json()
+                return bool(body["sampled_at"] != before)
+
+            await wait_for(next_sample, timeout=30)
+            found = await _group(console, group, console.operator)
+            if found is not None and found["growing"]:
+                break
+        assert found is not None and found["growing"] is True
+        assert found["lag"] >= 5 and found["trend"] == sorted(found["trend"])
+
+        metrics = (await console.client.get("/metrics")).text
+        assert f'unionfed_console_lag_growing{{group="{group}"}} 1.0' in metrics
+        assert (
+            f'unionfed_console_consumer_lag{{group="{group}",partition="0",topic="{topic}"}} 0.0' in metrics
+        )
+
+        page = await console.client.get("/groups", headers=console.operator)
+        assert page.status_code == 200
+        assert f'data-group="{group}"' in page.text and "lag keeps growing" in page.text
