@@ -3,11 +3,12 @@
 
 from fastapi import APIRouter
 
-from console.entrypoints.http import groups, session
+from console.entrypoints.http import groups, outbox, session
 
 ROUTERS: list[APIRouter] = [
     session.router,
     groups.router,
+    outbox.router,
 ]
 
 __all__ = ["ROUTERS"]
