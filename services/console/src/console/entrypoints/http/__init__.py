@@ -3,12 +3,13 @@
 
 from fastapi import APIRouter
 
-from console.entrypoints.http import groups, outbox, session
+from console.entrypoints.http import contracts, groups, outbox, session
 
 ROUTERS: list[APIRouter] = [
     session.router,
     groups.router,
     outbox.router,
+    contracts.router,
 ]
 
 __all__ = ["ROUTERS"]
