@@ -17,9 +17,10 @@ from console.main import build_app
 from console.settings import ConsoleSettings
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
+from unionfed_chassis.consumer import EventConsumer
 from unionfed_devstack._util import free_port
 from unionfed_devstack.feeds import MembershipFeed
-from unionfed_devstack.testing import OfficerTokens, wait_for
+from unionfed_devstack.testing import OfficerTokens, skip_other_districts, wait_for
 
 
 def new_district(prefix: str = "c") -> str:
@@ -71,11 +72,19 @@ async def start_console(
     kafka_idempotence: bool,
     *,
     database_url: str | None = None,
+    districts: list[str] | None = None,
     **settings_overrides: Any,
 ) -> AsyncIterator[Console]:
     """A running console with an index group of its own (a stopped app's member stays in its
-    group on Tansu until its session times out; the next app would wait for it)."""
+    group on Tansu until its session times out; the next app would wait for it).
+
+    `districts`: the index reads those districts' topics from their start and every other
+    existing unionfed topic (earlier tests' districts, dead letters, federation topics) from its
+    current end, so a test waits for its own records only; without it, the index reads everything
+    the shared broker holds. Topics created later are read from their start."""
     settings_overrides.setdefault("index_group", f"console-index-{uuid.uuid4().hex[:8]}")
+    # A test's topics are new: the index subscribes to them at the next metadata refresh.
+    settings_overrides.setdefault("kafka_metadata_max_age_ms", 500)
     settings = ConsoleSettings(
         environment="development",
         database_url=database_url or make_database("console"),
@@ -84,6 +93,8 @@ async def start_console(
         log_level="WARNING",
         **settings_overrides,
     )
+    if districts is not None:
+        await skip_other_districts(kafka_bootstrap, [index_consumer(settings)], districts)
     app = build_app(settings)
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=kafka_idempotence)
     async with app.router.lifespan_context(app):
@@ -94,3 +105,14 @@ async def start_console(
                 yield Console(app, client, settings, producer, MembershipFeed(producer))
             finally:
                 await producer.stop()
+
+
+def index_consumer(settings: ConsoleSettings) -> EventConsumer:
+    """The index's group and pattern as `skip_other_districts` takes them (it handles nothing)."""
+    return EventConsumer(
+        settings.index_group,
+        {},
+        pattern=settings.index_topic_pattern,
+        domain="console",
+        source=settings.ce_source,
+    )

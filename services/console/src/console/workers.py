@@ -8,11 +8,18 @@ from typing import Any
 
 from unionfed_chassis.runtime import Runtime
 
+from console.adapters.indexer import run_indexer
 from console.lag_sampler import sample_lag
 from console.settings import ConsoleSettings
 
 Worker = Callable[[ConsoleSettings, Runtime], Coroutine[Any, Any, None]]
 
+
+async def index(settings: ConsoleSettings, runtime: Runtime) -> None:
+    await run_indexer(settings)
+
+
 WORKERS: dict[str, Worker] = {
+    "index": index,
     "lag-sampler": sample_lag,
 }

@@ -1,16 +1,81 @@
-"""Writing indexed records: one statement per batch; a record already indexed (same topic,
-partition and offset: a batch read again after a crash) is skipped."""
+"""Writing indexed records; a record already indexed (same topic, partition and offset: a batch
+read again after a crash) is skipped.
+
+`insert_events` is one SQLAlchemy statement (tests seed the index with it). The indexer uses
+`write_batch`: COPY into a temporary staging table, then one `INSERT … SELECT … ON CONFLICT DO
+NOTHING`, the partitions' ends and the card numbers, all in one transaction, and a NOTIFY with
+the highest new id that PostgreSQL delivers at commit. COPY sends rows in PostgreSQL's binary
+format, far cheaper than binding a multi-row INSERT; the staging table keeps the conflict check
+in one statement."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import asdict
 
+import asyncpg
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from console.adapters.orm import member_cards, stream_events
 from console.domain.indexed import IndexedEvent
+
+EVENTS_CHANNEL = "console_events"
+"""NOTIFY channel: the payload is the highest `stream_events.id` of the batch just committed."""
+
+STAGING = "stream_events_staging"
+_COLUMNS = (
+    "topic",
+    "partition",
+    "offset",
+    "event_id",
+    "type",
+    "time",
+    "district",
+    "branch_id",
+    "subject",
+    "member_id",
+    "correlation_id",
+    "causation_id",
+    "actor",
+    "headers",
+    "payload",
+    "card_no",
+)
+_STORED = ", ".join(f'"{c}"' for c in _COLUMNS[:-1])
+# JSON goes in as text and is parsed by PostgreSQL's jsonb input: no codec on the connection.
+_CREATE_STAGING = f"""
+CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (
+  topic text, partition int, "offset" bigint, event_id text, type text, time timestamptz,
+  district text, branch_id text, subject text, member_id text, correlation_id text,
+  causation_id text, actor text, headers text, payload text, card_no text
+) ON COMMIT DELETE ROWS
+"""
+_MOVE = f"""
+WITH inserted AS (
+  INSERT INTO stream_events ({_STORED})
+  SELECT topic, partition, "offset", event_id, type, time, district, branch_id, subject,
+         member_id, correlation_id, causation_id, actor, headers::jsonb, payload::jsonb
+  FROM {STAGING} ORDER BY topic, partition, "offset"
+  ON CONFLICT ON CONSTRAINT uq_stream_events_position DO NOTHING
+  RETURNING id
+)
+SELECT max(id) FROM inserted
+"""
+_CARDS = f"""
+INSERT INTO member_cards (card_no, member_id)
+SELECT DISTINCT ON (card_no) card_no, member_id FROM {STAGING}
+WHERE card_no IS NOT NULL AND member_id IS NOT NULL
+ON CONFLICT (card_no) DO NOTHING
+"""
+# Never lower: a batch read again after a crash must not move a partition's end back.
+_ENDS = """
+INSERT INTO partition_ends (topic, partition, next_offset, updated_at)
+SELECT t, p, n, now() FROM unnest($1::text[], $2::int[], $3::bigint[]) AS e (t, p, n)
+ON CONFLICT (topic, partition) DO UPDATE
+SET next_offset = GREATEST(partition_ends.next_offset, EXCLUDED.next_offset), updated_at = now()
+"""
 
 
 async def insert_events(conn: AsyncConnection, events: Sequence[IndexedEvent]) -> None:
@@ -22,3 +87,46 @@ async def insert_events(conn: AsyncConnection, events: Sequence[IndexedEvent]) -
     if cards:
         values = [{"card_no": c, "member_id": m} for c, m in cards.items()]
         await conn.execute(insert(member_cards).on_conflict_do_nothing(), values)
+
+
+async def write_batch(conn: asyncpg.Connection, events: Sequence[IndexedEvent]) -> int | None:
+    """Index `events` in one transaction; the highest id inserted (None if all were known)."""
+    if not events:
+        return None
+    ends: dict[tuple[str, int], int] = {}
+    for e in events:
+        position = (e.topic, e.partition)
+        if e.offset >= ends.get(position, -1):
+            ends[position] = e.offset + 1
+    async with conn.transaction():
+        await conn.execute(_CREATE_STAGING)
+        await conn.copy_records_to_table(STAGING, records=map(_staging_row, events), columns=_COLUMNS)
+        max_id: int | None = await conn.fetchval(_MOVE)
+        await conn.execute(_CARDS)
+        topics, partitions = zip(*ends, strict=True)
+        await conn.execute(_ENDS, list(topics), list(partitions), list(ends.values()))
+        if max_id is not None:
+            await conn.execute("SELECT pg_notify($1, $2)", EVENTS_CHANNEL, str(max_id))
+    return max_id
+
+
+def _staging_row(e: IndexedEvent) -> tuple[object, ...]:
+    payload = None if e.payload is None else json.dumps(e.payload, ensure_ascii=False)
+    return (
+        e.topic,
+        e.partition,
+        e.offset,
+        e.event_id,
+        e.type,
+        e.time,
+        e.district,
+        e.branch_id,
+        e.subject,
+        e.member_id,
+        e.correlation_id,
+        e.causation_id,
+        e.actor,
+        json.dumps(e.headers, ensure_ascii=False),
+        payload,
+        e.card_no,
+    )

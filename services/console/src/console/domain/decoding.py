@@ -1,0 +1,183 @@
+"""One Kafka record -> the `IndexedEvent` the console keeps. Plain Python, no I/O, never raises:
+a record that is not a CloudEvent, or whose value is not JSON, is indexed all the same (with
+type or payload None), so the index shows everything the streams carried.
+
+Personal identifiers are masked here, before anything is stored: fields named like a national
+id, a phone number or an e-mail address at any depth of the payload (and in headers), and
+national ids or mobile numbers quoted inside free text (a dead letter's reason, a name field)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol, cast
+
+from unionfed_events.display import Headers, decode, mask, mask_text
+from unionfed_events.envelope import Envelope
+from unionfed_events.topics import parse_district
+
+from console.domain.indexed import IndexedEvent
+
+# Membership events whose subject is the member (the others' subject is an application, a
+# branch or a branch system's request id).
+MEMBER_SUBJECT_EVENTS = frozenset(
+    {
+        "MemberJoined",
+        "MemberTransferred",
+        "MemberLeft",
+        "MemberReinstated",
+        "MemberContactUpdated",
+        "MemberContactPoints",
+        "MemberContactPointsWithdrawn",
+        "MemberErased",
+    }
+)
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_NOT_JSON = object()
+
+
+class KafkaRecord(Protocol):
+    """What the indexer reads of an aiokafka ConsumerRecord."""
+
+    topic: str
+    partition: int
+    offset: int
+    headers: Sequence[tuple[str, bytes | None]]
+    value: bytes | None
+
+
+def index_record(record: KafkaRecord) -> IndexedEvent:
+    """The row of one record: decoded CloudEvents columns, headers and payload masked."""
+    headers = record.headers or ()
+    # A null header value is tolerated by the envelope's reader (it counts as absent).
+    envelope = decode(cast(Headers, headers), record.value)
+    data = _parse_json(record.value)
+    payload = None if data is _NOT_JSON else mask_json(data)
+    where = (record.topic, record.partition, record.offset)
+    if envelope is None:
+        return IndexedEvent(
+            *where,
+            event_id=None,
+            type=None,
+            time=None,
+            district=parse_district(record.topic),
+            branch_id=_data_text(data, "branch_id"),
+            subject=None,
+            member_id=member_of(None, None, data),
+            correlation_id=None,
+            causation_id=None,
+            actor=None,
+            headers=header_texts(headers),
+            payload=payload,
+        )
+    return IndexedEvent(
+        *where,
+        event_id=envelope.id,
+        type=envelope.type,
+        time=_aware(envelope.time),
+        district=envelope.district or parse_district(record.topic),
+        branch_id=envelope.branch or _data_text(data, "branch_id"),
+        subject=envelope.subject and _storable(envelope.subject),
+        member_id=member_of(envelope.type, envelope.subject, data),
+        correlation_id=envelope.correlationid,
+        causation_id=envelope.causationid,
+        actor=envelope.actor,
+        headers=header_texts(headers),
+        payload=payload,
+        card_no=_data_text(data, "card_number") if event_name(envelope) == "MemberJoined" else None,
+    )
+
+
+def event_name(envelope: Envelope) -> str | None:
+    """'org.unionfed.membership.MemberJoined.v1' -> 'MemberJoined'; None for a foreign type."""
+    parts = envelope.type.split(".")
+    return parts[-2] if len(parts) >= 5 and parts[0] == "org" and parts[1] == "unionfed" else None
+
+
+def member_of(ce_type: str | None, subject: str | None, data: Any) -> str | None:
+    """The member an event is about: the subject of membership's member events, else
+    `member_id` in the data (assistance, campaigns), else a recipient id that is a member's
+    UUID (notifications, honours; an officer's or a team's id never matches a member's)."""
+    if ce_type and subject:
+        parts = ce_type.split(".")
+        if len(parts) >= 5 and parts[-3] == "membership" and parts[-2] in MEMBER_SUBJECT_EVENTS:
+            return subject
+    member_id = _data_text(data, "member_id")
+    if member_id:
+        return member_id
+    recipient = _data_text(data, "recipient_id")
+    return recipient if recipient and _UUID.match(recipient) else None
+
+
+def header_texts(headers: Sequence[tuple[str, bytes | None]]) -> dict[str, str]:
+    """Every header as text (a value that is not UTF-8 with replacement characters), masked."""
+    out: dict[str, str] = {}
+    for name, value in headers:
+        text = "" if value is None else value.decode("utf-8", errors="replace")
+        out[name] = mask_value(name, text)
+    return out
+
+
+def mask_json(value: Any, field: str = "") -> Any:
+    """A copy of parsed JSON with personal identifiers masked at any depth; `field` is the name
+    the value sits under (a list's items are masked by their list's name)."""
+    if isinstance(value, str):
+        return mask_value(field, value)
+    if isinstance(value, dict):
+        return {_storable(k): mask_json(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_json(v, field) for v in value]
+    if isinstance(value, int | float) and not isinstance(value, bool) and _is_personal(field):
+        return mask_value(field, str(value))  # a phone number sent as a JSON number
+    return value
+
+
+def mask_value(field: str, text: str) -> str:
+    text = _storable(text)
+    name = field.lower()
+    if "email" in name or "e_mail" in name:
+        return mask_email(text)
+    if "national_id" in name or "phone" in name:
+        return mask(name, text)
+    return mask_text(text)
+
+
+def mask_email(text: str) -> str:
+    """'wang.fang@example.org' -> 'w********@example.org': the domain says which provider, the
+    rest stays hidden."""
+    local, at, domain = text.partition("@")
+    if not at:
+        return "*" * len(text)
+    return local[:1] + "*" * max(len(local) - 1, 0) + "@" + domain
+
+
+def _storable(text: str) -> str:
+    """PostgreSQL text and jsonb refuse the NUL character, which JSON may carry escaped."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
+def _is_personal(field: str) -> bool:
+    name = field.lower()
+    return any(word in name for word in ("national_id", "phone", "email", "e_mail"))
+
+
+def _parse_json(value: bytes | None) -> Any:
+    if value is None:
+        return _NOT_JSON
+    try:
+        return json.loads(value)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return _NOT_JSON
+
+
+def _data_text(data: Any, name: str) -> str | None:
+    if not isinstance(data, dict):
+        return None
+    value = data.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def _aware(time: datetime) -> datetime:
+    return time if time.tzinfo is not None else time.replace(tzinfo=UTC)

@@ -1,0 +1,195 @@
+"""Decoding a record into the console's index row: CloudEvents columns, the member it is about,
+personal identifiers masked at any depth, and records that are not CloudEvents or not JSON."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from console.domain.decoding import index_record, mask_json
+from unionfed_events import Envelope, Event
+from unionfed_events import assistance as aev
+from unionfed_events import membership as mev
+from unionfed_events import notifications as nev
+
+NATIONAL_ID = "110101199003071234"
+PHONE = "13812345678"
+
+
+@dataclass
+class Record:
+    topic: str
+    value: bytes | None
+    headers: list[tuple[str, bytes | None]] = field(default_factory=list)
+    partition: int = 1
+    offset: int = 7
+
+
+def record(event: Event, topic: str, **wrap: Any) -> Record:
+    envelope = Envelope.wrap(event, source="/unionfed/test", **wrap)
+    return Record(topic, envelope.data, list(envelope.headers()))
+
+
+def joined(member_id: uuid.UUID) -> mev.MemberJoined:
+    return mev.MemberJoined(
+        member_id=member_id,
+        card_number="C-000042",
+        name="王芳",
+        branch_id="east-b1",
+        district="east",
+        industry="logistics",
+        employment_type=mev.EmploymentType.REGULAR,
+        joined_on=date(2024, 5, 1),
+        channel=mev.JoinChannel.OFFICER,
+        national_id_masked="1101**********1234",
+    )
+
+
+def test_a_member_joined_gives_every_column_and_the_card() -> None:
+    member_id = uuid.uuid4()
+    rec = record(
+        joined(member_id),
+        "unionfed.d.east.membership.events",
+        district="east",
+        branch="east-b1",
+        actor="op-7",
+    )
+
+    row = index_record(rec)
+
+    assert (row.topic, row.partition, row.offset) == ("unionfed.d.east.membership.events", 1, 7)
+    assert row.type == "org.unionfed.membership.MemberJoined.v1"
+    assert row.district == "east" and row.branch_id == "east-b1" and row.actor == "op-7"
+    assert row.subject == row.member_id == str(member_id)
+    assert row.correlation_id == row.event_id and row.causation_id is None
+    assert row.time is not None and row.time.tzinfo is not None
+    assert row.card_no == "C-000042"
+    assert row.headers["ce_type"] == row.type
+    assert row.payload["name"] == "王芳"
+
+
+def test_district_from_the_topic_and_branch_from_the_data_when_the_headers_lack_them() -> None:
+    member_id = uuid.uuid4()
+    row = index_record(record(joined(member_id), "unionfed.d.north.membership.events"))
+    assert row.district == "north"
+    assert row.branch_id == "east-b1"
+
+
+def test_an_assistance_event_is_about_the_member_in_its_data() -> None:
+    member_id = uuid.uuid4()
+    rec = Record(
+        "unionfed.d.east.assistance.events",
+        json.dumps({"case_id": "c-1", "member_id": str(member_id)}).encode(),
+        list(
+            Envelope(source="/unionfed/assistance", type=aev.AidRequested.ce_type(), subject="c-1").headers()
+        ),
+    )
+    row = index_record(rec)
+    assert row.member_id == str(member_id)
+    assert row.subject == "c-1"
+    assert row.card_no is None
+
+
+def test_a_notification_is_about_its_recipient_when_that_is_a_member_id() -> None:
+    member_id = str(uuid.uuid4())
+    headers = list(
+        Envelope(source="/unionfed/notifications", type=nev.NotificationDelivered.ce_type()).headers()
+    )
+    to_member = Record(
+        "unionfed.fed.notifications.events", json.dumps({"recipient_id": member_id}).encode(), headers
+    )
+    to_officer = Record("unionfed.fed.notifications.events", b'{"recipient_id": "officer-3"}', headers)
+    assert index_record(to_member).member_id == member_id
+    assert index_record(to_officer).member_id is None
+
+
+def test_a_registration_request_is_masked_at_any_depth_and_in_free_text() -> None:
+    data = {
+        "request_id": "r-1",
+        "national_id": NATIONAL_ID,
+        "phone": PHONE,
+        "email": "wang.fang@example.org",
+        "name": f"note quoting {NATIONAL_ID} and {PHONE}",
+        "contacts": [{"phone": PHONE, "Email": "li@example.org"}],
+        "phones": [PHONE, int(PHONE)],
+    }
+    headers = list(
+        Envelope(source="/branch-system/acme", type=mev.MemberRegistrationRequested.ce_type()).headers()
+    )
+    row = index_record(
+        Record("unionfed.d.east.sys.acme.membership.inbound", json.dumps(data).encode(), headers)
+    )
+
+    text = json.dumps(row.payload, ensure_ascii=False)
+    assert NATIONAL_ID not in text and PHONE not in text
+    assert "wang.fang" not in text and "li@" not in text
+    assert row.payload["national_id"] == "1101**********1234"
+    assert row.payload["phone"] == "138****5678"
+    assert row.payload["email"] == "w********@example.org"
+    assert row.payload["contacts"][0] == {"phone": "138****5678", "Email": "l*@example.org"}
+    assert row.payload["phones"] == ["138****5678", "138****5678"]
+    assert row.payload["request_id"] == "r-1"
+
+
+def test_headers_are_text_and_a_dead_letters_reason_is_masked() -> None:
+    member_id = uuid.uuid4()
+    rec = record(joined(member_id), "unionfed.dlq.notifications", district="east")
+    rec.headers += [
+        ("dlq_reason", f"IntegrityError: duplicate key ({NATIONAL_ID})".encode()),
+        ("dlq_offset", b"12"),
+        ("binary", b"\xff\xfe"),
+        ("empty", None),
+    ]
+    row = index_record(rec)
+    assert row.headers["dlq_reason"] == "IntegrityError: duplicate key (1101**********1234)"
+    assert row.headers["dlq_offset"] == "12"
+    assert row.headers["binary"] == "\ufffd\ufffd"
+    assert row.headers["empty"] == ""
+    assert row.type == "org.unionfed.membership.MemberJoined.v1"
+    assert row.district == "east"  # the original's header; the dead-letter topic has no district
+
+
+def test_a_record_that_is_not_a_cloud_event_is_still_indexed() -> None:
+    row = index_record(Record("unionfed.d.east.membership.events", b'{"member_id": "m-1"}', [("x", b"1")]))
+    assert row.type is None and row.event_id is None and row.time is None
+    assert row.district == "east"
+    assert row.payload == {"member_id": "m-1"}
+    assert row.member_id == "m-1"
+
+
+def test_a_value_that_is_not_json_is_indexed_without_payload() -> None:
+    member_id = uuid.uuid4()
+    rec = record(joined(member_id), "unionfed.d.east.membership.events")
+    for value in (b"\x00\x01 binary", b"{truncated", None):
+        rec.value = value
+        row = index_record(rec)
+        assert row.payload is None
+        assert row.type == "org.unionfed.membership.MemberJoined.v1"
+        assert row.subject == str(member_id)
+
+
+def test_a_bad_cloud_event_header_makes_a_plain_record_not_an_error() -> None:
+    headers = [
+        ("ce_id", b"1"),
+        ("ce_type", b"t"),
+        ("ce_source", b"s"),
+        ("ce_specversion", b"1.0"),
+        ("ce_time", b"yesterday"),
+    ]
+    row = index_record(Record("unionfed.fed.campaigns.events", b"[]", list(headers)))
+    assert row.type is None and row.payload == []
+    assert row.headers["ce_time"] == "yesterday"
+
+
+def test_nul_characters_become_replacement_characters() -> None:
+    # PostgreSQL's text and jsonb refuse NUL, which JSON may carry as \\u0000.
+    assert mask_json({"a\x00": ["x\x00y"]}) == {"a\ufffd": ["x\ufffdy"]}
+
+
+def test_a_naive_time_is_taken_as_utc() -> None:
+    headers = list(Envelope(source="s", type="t", time=datetime(2026, 1, 1, 12)).headers())
+    row = index_record(Record("unionfed.fed.campaigns.events", b"{}", headers))
+    assert row.time == datetime(2026, 1, 1, 12, tzinfo=UTC)
