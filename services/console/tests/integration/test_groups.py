@@ -3,8 +3,8 @@ others lags on those, per partition, against the console's own partition ends; a
 keeps rising is flagged on the API and in /metrics; a district officer sees only partitions of
 their district's topics.
 
-The ends are written here as the index (c1) writes them, after producing the very records they
-count: the index of a merged console writes the same numbers."""
+The ends are the console index's own (`partition_ends`): the test waits for the index to have
+read what it produced, then for a sample."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from console.adapters.orm import partition_ends
 from console_testkit import Console, new_district
-from sqlalchemy.dialects.postgresql import insert
 from unionfed_devstack.testing import wait_for
 from unionfed_events import topics
 
@@ -25,14 +24,17 @@ async def _produce(console: Console, topic: str, partition: int, count: int) -> 
         await console.producer.send_and_wait(topic, f"record {n}".encode(), partition=partition)
 
 
-async def _set_end(console: Console, topic: str, partition: int, next_offset: int) -> None:
-    statement = insert(partition_ends).values(topic=topic, partition=partition, next_offset=next_offset)
-    statement = statement.on_conflict_do_update(
-        index_elements=["topic", "partition"],
-        set_={"next_offset": sa.func.greatest(partition_ends.c.next_offset, next_offset)},
-    )
-    async with console.engine.begin() as conn:
-        await conn.execute(statement)
+async def _indexed_to(console: Console, topic: str, partition: int, next_offset: int) -> None:
+    """Until the index has read the partition up to `next_offset`."""
+
+    async def indexed() -> bool:
+        query = sa.select(partition_ends.c.next_offset).where(
+            partition_ends.c.topic == topic, partition_ends.c.partition == partition
+        )
+        async with console.engine.connect() as conn:
+            return ((await conn.execute(query)).scalar_one_or_none() or 0) >= next_offset
+
+    await wait_for(indexed, timeout=30)
 
 
 async def _read_and_commit(bootstrap: str, group: str, wanted: dict[TopicPartition, int]) -> None:
@@ -68,11 +70,11 @@ async def test_lag_per_partition_growth_flag_metric_and_district_scope(console_s
         "lag_growing_samples": 3,
         "lag_growing_threshold": 5,
     }
-    async with console_service(**settings) as console:
+    async with console_service(districts=[district, other], **settings) as console:
         await _produce(console, topic, 0, 4)
         await _produce(console, topic, 1, 3)
-        await _set_end(console, topic, 0, 4)
-        await _set_end(console, topic, 1, 3)
+        await _indexed_to(console, topic, 0, 4)
+        await _indexed_to(console, topic, 1, 3)
         bootstrap = console.settings.kafka_bootstrap_servers
         await _read_and_commit(bootstrap, group, {TopicPartition(topic, 0): 4, TopicPartition(topic, 1): 1})
 
@@ -108,7 +110,7 @@ async def test_lag_per_partition_growth_flag_metric_and_district_scope(console_s
         for _ in range(12):
             await _produce(console, topic, 1, 2)
             produced += 2
-            await _set_end(console, topic, 1, produced)
+            await _indexed_to(console, topic, 1, produced)
             sampled = (await console.client.get("/api/groups", headers=console.operator)).json()["sampled_at"]
 
             async def next_sample(before: str = sampled) -> bool:

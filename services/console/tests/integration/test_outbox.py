@@ -74,7 +74,7 @@ async def test_a_parked_row_of_a_real_service_is_listed_and_retried_through_the_
         async with serve_app(membership.app) as membership_url:
             nowhere = f"http://127.0.0.1:{free_port()}"
             services = {"membership": membership_url, "campaigns": nowhere}
-            async with console_service(services=services) as console:
+            async with console_service(services=services, districts=[district]) as console:
                 operator = operator_token(console.settings.jwt_secret, SERVICES)
                 body = (await console.client.get("/api/outbox", headers=operator)).json()
                 shown = {s["service"]: s for s in body["services"]}
