@@ -5,19 +5,15 @@ the type, masked, within a district officer's district only."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 from console_testkit import new_district, serve_app
+from platform_kit import start_membership
 from unionfed_devstack._util import free_port
 from unionfed_devstack.testing import wait_for
 from unionfed_events import membership as mev
 from unionfed_events import topics
 from unionfed_events.registry import event_types
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "membership" / "tests"))
-from membership_testkit import start_service
 
 JOINED = mev.MemberJoined.ce_type()
 REQUESTED = mev.MemberRegistrationRequested.ce_type()
@@ -28,7 +24,10 @@ async def test_catalog_from_a_running_services_asyncapi_with_a_masked_sample_in_
 ) -> None:
     district, other = new_district("ct"), new_district("ct")
     broker = (make_database, kafka_bootstrap, kafka_idempotence)
-    async with start_service([district], *broker) as membership, serve_app(membership.app) as membership_url:
+    async with (
+        start_membership([district], *broker) as membership,
+        serve_app(membership.app) as membership_url,
+    ):
         services = {"membership": membership_url, "campaigns": f"http://127.0.0.1:{free_port()}"}
         async with console_service(services=services, districts=[district, other]) as console:
             catalog = (await console.client.get("/api/contracts", headers=console.operator)).json()

@@ -11,47 +11,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from console.adapters.orm import partition_ends
+from aiokafka import TopicPartition
 from console_testkit import Console, new_district
+from lag_kit import indexed_to, produce, read_and_commit
 from unionfed_devstack.testing import wait_for
 from unionfed_events import topics
-
-
-async def _produce(console: Console, topic: str, partition: int, count: int) -> None:
-    for n in range(count):  # one by one: each its own batch, so the broker's ends stay exact
-        await console.producer.send_and_wait(topic, f"record {n}".encode(), partition=partition)
-
-
-async def _indexed_to(console: Console, topic: str, partition: int, next_offset: int) -> None:
-    """Until the index has read the partition up to `next_offset`."""
-
-    async def indexed() -> bool:
-        query = sa.select(partition_ends.c.next_offset).where(
-            partition_ends.c.topic == topic, partition_ends.c.partition == partition
-        )
-        async with console.engine.connect() as conn:
-            return ((await conn.execute(query)).scalar_one_or_none() or 0) >= next_offset
-
-    await wait_for(indexed, timeout=30)
-
-
-async def _read_and_commit(bootstrap: str, group: str, wanted: dict[TopicPartition, int]) -> None:
-    """A real consumer of `group` reads `wanted[tp]` records of each partition and commits them."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(list(wanted))
-        await consumer.seek_to_beginning(*wanted)
-        read = dict.fromkeys(wanted, 0)
-        while any(read[tp] < n for tp, n in wanted.items()):
-            batches = await consumer.getmany(timeout_ms=1000)
-            for tp, records in batches.items():
-                read[tp] += len(records)
-        await consumer.commit({tp: n for tp, n in wanted.items()})
-    finally:
-        await consumer.stop()
 
 
 async def _group(console: Console, group: str, headers: dict[str, str]) -> dict[str, Any] | None:
@@ -71,12 +35,12 @@ async def test_lag_per_partition_growth_flag_metric_and_district_scope(console_s
         "lag_growing_threshold": 5,
     }
     async with console_service(districts=[district, other], **settings) as console:
-        await _produce(console, topic, 0, 4)
-        await _produce(console, topic, 1, 3)
-        await _indexed_to(console, topic, 0, 4)
-        await _indexed_to(console, topic, 1, 3)
+        await produce(console, topic, 0, 4)
+        await produce(console, topic, 1, 3)
+        await indexed_to(console, topic, 0, 4)
+        await indexed_to(console, topic, 1, 3)
         bootstrap = console.settings.kafka_bootstrap_servers
-        await _read_and_commit(bootstrap, group, {TopicPartition(topic, 0): 4, TopicPartition(topic, 1): 1})
+        await read_and_commit(bootstrap, group, {TopicPartition(topic, 0): 4, TopicPartition(topic, 1): 1})
 
         async def lags() -> dict[int, dict[str, Any]] | None:
             found = await _group(console, group, console.operator)
@@ -108,9 +72,9 @@ async def test_lag_per_partition_growth_flag_metric_and_district_scope(console_s
         # Records keep coming on partition 1 and the group reads none of them: its lag grows.
         produced = 3
         for _ in range(12):
-            await _produce(console, topic, 1, 2)
+            await produce(console, topic, 1, 2)
             produced += 2
-            await _indexed_to(console, topic, 1, produced)
+            await indexed_to(console, topic, 1, produced)
             sampled = (await console.client.get("/api/groups", headers=console.operator)).json()["sampled_at"]
 
             async def next_sample(before: str = sampled) -> bool:

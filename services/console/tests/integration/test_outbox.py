@@ -6,71 +6,20 @@ the service's own routes."""
 
 from __future__ import annotations
 
-import sys
-import uuid
-from datetime import date
-from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-from console_testkit import serve_app
-from unionfed_chassis.auth import audience_of, issue_token
-from unionfed_chassis.tables import outbox_parked
+from console_testkit import new_district, serve_app
+from platform_kit import SERVICES, operator_token, park_a_row, start_membership
 from unionfed_devstack._util import free_port
 from unionfed_devstack.testing import wait_for
-from unionfed_events import Envelope, topics
-from unionfed_events import membership as mev
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "membership" / "tests"))
-from membership_testkit import new_district, start_service
-
-SERVICES = ("console", "membership", "assistance", "campaigns", "notifications")
-
-
-def operator_token(secret: str, audiences: tuple[str, ...]) -> dict[str, str]:
-    """An operator token as the identity provider issues it: every service in `aud`."""
-    token = issue_token(
-        secret, role="operator", subject="op-1", audience=[audience_of(name) for name in audiences]
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def _park_a_row(engine: Any, district: str) -> tuple[int, str]:
-    """A BranchEstablished the broker refused (as the relay parks one), in membership's database."""
-    event = mev.BranchEstablished(
-        branch_id=f"{district}-parked",
-        name="停放的分会",
-        kind=mev.BranchKind.ENTERPRISE,
-        industry="construction",
-        district=district,
-        established_on=date(2020, 1, 1),
-    )
-    envelope = Envelope.wrap(event, source="/unionfed/membership", district=district)
-    headers = envelope.headers()
-    row_id = 900_000_000 + uuid.uuid4().int % 1_000_000  # far above the outbox's own ids
-    async with engine.begin() as conn:
-        await conn.execute(
-            sa.insert(outbox_parked).values(
-                id=row_id,
-                event_id=uuid.UUID(str(envelope.id)),
-                topic=topics.district_events("membership", district),
-                key=envelope.key,
-                header_names=[name for name, _ in headers],
-                header_values=[value for _, value in headers],
-                payload=envelope.data,
-                created_at=sa.func.now(),
-                reason="MessageSizeTooLargeError: the broker refused it",
-            )
-        )
-    return row_id, str(envelope.id)
 
 
 async def test_a_parked_row_of_a_real_service_is_listed_and_retried_through_the_console(
     console_service: Any, make_database: Any, kafka_bootstrap: str, kafka_idempotence: bool
 ) -> None:
     district = new_district("ob")
-    async with start_service([district], make_database, kafka_bootstrap, kafka_idempotence) as membership:
-        row_id, event_id = await _park_a_row(membership.app.state.runtime.engine, district)
+    async with start_membership([district], make_database, kafka_bootstrap, kafka_idempotence) as membership:
+        row_id, event_id = await park_a_row(membership.app.state.runtime.engine, district)
         async with serve_app(membership.app) as membership_url:
             nowhere = f"http://127.0.0.1:{free_port()}"
             services = {"membership": membership_url, "campaigns": nowhere}
