@@ -5,6 +5,7 @@ holds, masked (within the caller's district for a district officer)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any, cast
 
@@ -176,4 +177,18 @@ async def contract_page(
     request: Request, runtime: RuntimeDep, ce_type: EventType, principal: Reader
 ) -> HTMLResponse:
     detail = await _detail(request, runtime, principal, ce_type)
-    return render(request, "contract.html", principal, page="contracts", contract=detail)
+    # Readable JSON (Chinese as itself, not \u escapes); the template autoescapes it.
+    sample = None if detail.sample is None else _pretty(detail.sample.payload)
+    return render(
+        request,
+        "contract.html",
+        principal,
+        page="contracts",
+        contract=detail,
+        sample_json=sample,
+        schema_json=_pretty(detail.json_schema),
+    )
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
