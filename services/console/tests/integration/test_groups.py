@@ -97,3 +97,20 @@ async def test_lag_per_partition_growth_flag_metric_and_district_scope(console_s
         page = await console.client.get("/groups", headers=console.operator)
         assert page.status_code == 200
         assert f'data-group="{group}"' in page.text and "lag keeps growing" in page.text
+
+
+async def test_a_group_the_broker_lists_is_sampled_without_being_configured(console_service: Any) -> None:
+    district = new_district("lag")
+    topic = topics.district_events("assistance", district)
+    group = f"unlisted-{uuid.uuid4().hex[:8]}"
+    settings = {"consumer_groups": [], "discover_groups": True, "lag_sample_seconds": 0.2}
+    async with console_service(districts=[district], **settings) as console:
+        await produce(console, topic, 2, 3)
+        await indexed_to(console, topic, 2, 3)
+        await read_and_commit(console.settings.kafka_bootstrap_servers, group, {TopicPartition(topic, 2): 2})
+
+        async def sampled() -> dict[str, Any] | None:
+            return await _group(console, group, console.operator)
+
+        found = await wait_for(sampled, timeout=30)
+        assert [(p["topic"], p["partition"], p["lag"]) for p in found["partitions"]] == [(topic, 2, 1)]
