@@ -85,6 +85,9 @@ async def start_console(
     settings_overrides.setdefault("index_group", f"console-index-{uuid.uuid4().hex[:8]}")
     # A test's topics are new: the index subscribes to them at the next metadata refresh.
     settings_overrides.setdefault("kafka_metadata_max_age_ms", 500)
+    # The shared broker lists every earlier test's groups: the lag sampler asks only the
+    # configured ones unless a test wants discovery.
+    settings_overrides.setdefault("discover_groups", False)
     settings = ConsoleSettings(
         environment="development",
         database_url=database_url or make_database("console"),
