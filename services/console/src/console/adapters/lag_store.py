@@ -76,9 +76,7 @@ class LagReport:
     groups: list[GroupLag]
 
 
-async def lag_report(
-    conn: AsyncConnection, growth: Growth, *, district: str | None = None, group: str | None = None
-) -> LagReport:
+async def lag_report(conn: AsyncConnection, growth: Growth, *, district: str | None = None) -> LagReport:
     """The last `growth.samples` samples, by group; with `district`, only partitions of that
     district's topics (and groups that have some)."""
     times_query = sa.select(lag_samples.c.sampled_at).distinct().order_by(lag_samples.c.sampled_at.desc())
@@ -86,8 +84,6 @@ async def lag_report(
     if not times:
         return LagReport(None, [])
     query = sa.select(lag_samples).where(lag_samples.c.sampled_at >= times[0])
-    if group is not None:
-        query = query.where(lag_samples.c.group_id == group)
     if district is not None:
         prefix = f"{topics.PREFIX}.d.{district}."  # not district_prefix(): a token's code is not checked
         query = query.where(lag_samples.c.topic.startswith(prefix, autoescape=True))
