@@ -15,6 +15,7 @@ from . import (
     aid_race,
     campaigns_audience,
     campaigns_enrol,
+    console_index,
     consumer,
     http,
     import_,
@@ -41,6 +42,7 @@ BENCHES: dict[str, Callable[[Servers], Awaitable[Result]]] = {
     "campaigns_audience": campaigns_audience.run,
     "notifications_email": notifications_email.run,
     "notifications_fanout": notifications_fanout.run,
+    "console_index": console_index.run,
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from unionfed_chassis.runtime import Runtime
 
 from console.adapters.indexer import run_indexer
+from console.adapters.retention import run_retention
 from console.lag_sampler import sample_lag
 from console.settings import ConsoleSettings
 
@@ -19,7 +20,12 @@ async def index(settings: ConsoleSettings, runtime: Runtime) -> None:
     await run_indexer(settings)
 
 
+async def index_retention(settings: ConsoleSettings, runtime: Runtime) -> None:
+    await run_retention(runtime.engine, settings.index_retention_days)
+
+
 WORKERS: dict[str, Worker] = {
     "index": index,
+    "index-retention": index_retention,
     "lag-sampler": sample_lag,
 }

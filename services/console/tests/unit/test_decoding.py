@@ -4,16 +4,18 @@ personal identifiers masked at any depth, and records that are not CloudEvents o
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from console.domain.decoding import index_record, mask_json
+from console.domain.decoding import RawJson, index_record, mask_digit_runs, mask_json, mask_json_text
 from unionfed_events import Envelope, Event
 from unionfed_events import assistance as aev
 from unionfed_events import membership as mev
 from unionfed_events import notifications as nev
+from unionfed_events.display import mask_text
 
 NATIONAL_ID = "110101199003071234"
 PHONE = "13812345678"
@@ -26,6 +28,11 @@ class Record:
     headers: list[tuple[str, bytes | None]] = field(default_factory=list)
     partition: int = 1
     offset: int = 7
+
+
+def stored(payload: Any) -> Any:
+    """The payload as the index stores it (masked JSON text is parsed by PostgreSQL)."""
+    return json.loads(payload) if isinstance(payload, RawJson) else payload
 
 
 def record(event: Event, topic: str, **wrap: Any) -> Record:
@@ -68,7 +75,8 @@ def test_a_member_joined_gives_every_column_and_the_card() -> None:
     assert row.time is not None and row.time.tzinfo is not None
     assert row.card_no == "C-000042"
     assert row.headers["ce_type"] == row.type
-    assert row.payload["name"] == "王芳"
+    assert isinstance(row.payload, RawJson)  # masked on the text: no serialising
+    assert stored(row.payload)["name"] == "王芳"
 
 
 def test_district_from_the_topic_and_branch_from_the_data_when_the_headers_lack_them() -> None:
@@ -123,15 +131,16 @@ def test_a_registration_request_is_masked_at_any_depth_and_in_free_text() -> Non
         Record("unionfed.d.east.sys.acme.membership.inbound", json.dumps(data).encode(), headers)
     )
 
-    text = json.dumps(row.payload, ensure_ascii=False)
+    payload = stored(row.payload)
+    text = json.dumps(payload, ensure_ascii=False)
     assert NATIONAL_ID not in text and PHONE not in text
     assert "wang.fang" not in text and "li@" not in text
-    assert row.payload["national_id"] == "1101**********1234"
-    assert row.payload["phone"] == "138****5678"
-    assert row.payload["email"] == "w********@example.org"
-    assert row.payload["contacts"][0] == {"phone": "138****5678", "Email": "l*@example.org"}
-    assert row.payload["phones"] == ["138****5678", "138****5678"]
-    assert row.payload["request_id"] == "r-1"
+    assert payload["national_id"] == "1101**********1234"
+    assert payload["phone"] == "138****5678"
+    assert payload["email"] == "w********@example.org"
+    assert payload["contacts"][0] == {"phone": "138****5678", "Email": "l*@example.org"}
+    assert payload["phones"] == ["138****5678", "138****5678"]
+    assert payload["request_id"] == "r-1"
 
 
 def test_headers_are_text_and_a_dead_letters_reason_is_masked() -> None:
@@ -156,7 +165,7 @@ def test_a_record_that_is_not_a_cloud_event_is_still_indexed() -> None:
     row = index_record(Record("unionfed.d.east.membership.events", b'{"member_id": "m-1"}', [("x", b"1")]))
     assert row.type is None and row.event_id is None and row.time is None
     assert row.district == "east"
-    assert row.payload == {"member_id": "m-1"}
+    assert stored(row.payload) == {"member_id": "m-1"}
     assert row.member_id == "m-1"
 
 
@@ -180,7 +189,7 @@ def test_a_bad_cloud_event_header_makes_a_plain_record_not_an_error() -> None:
         ("ce_time", b"yesterday"),
     ]
     row = index_record(Record("unionfed.fed.campaigns.events", b"[]", list(headers)))
-    assert row.type is None and row.payload == []
+    assert row.type is None and stored(row.payload) == []
     assert row.headers["ce_time"] == "yesterday"
 
 
@@ -193,3 +202,40 @@ def test_a_naive_time_is_taken_as_utc() -> None:
     headers = list(Envelope(source="s", type="t", time=datetime(2026, 1, 1, 12)).headers())
     row = index_record(Record("unionfed.fed.campaigns.events", b"{}", headers))
     assert row.time == datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+
+PAYLOADS = [
+    {"national_id_masked": "1101**********1234", "name": "王芳", "member_id": str(uuid.uuid4())},
+    {"national_id": NATIONAL_ID, "phone": PHONE, "email": "wang.fang@example.org", "note": None},
+    {"outer": {"mobile_phone": PHONE, "e_mail": "x@y.z"}, "text": f"call {PHONE} or see {NATIONAL_ID}"},
+    {"reason": f"IntegrityError ({NATIONAL_ID})", "PHONE_NUMBER": "021-6543-2100", "email": None},
+    {"phones": [PHONE], "n": 1},
+    {"phone": 13812345678},
+    {"ids": "11010119900307123X110101199003071234 x13812345678,13912345678"},
+    {"text": "12345678901234567890123 4401011990030712345"},
+    {"a": "phone", "note": "my phone: 13812345678", "phone_ok": None, "x": {"Phone": "021-6543-2100"}},
+    {"quote": 'say "13812345678"', "tab": "a\t13812345678"},
+    [{"Email": "li@example.org"}, "13812345678x", "a13812345678"],
+    "110101199003071234",
+    12345678901234,
+]
+
+
+def test_masking_the_json_text_gives_what_masking_the_parsed_data_gives() -> None:
+    for data in PAYLOADS:
+        for text in (json.dumps(data, ensure_ascii=False), json.dumps(data, indent=2, ensure_ascii=False)):
+            masked = mask_json_text(text)
+            if masked is not None:
+                assert json.loads(masked) == mask_json(data), text
+
+
+def test_the_text_is_masked_in_place_unless_a_list_a_number_or_an_escape_needs_the_walk() -> None:
+    taken = [mask_json_text(json.dumps(data, ensure_ascii=False)) is not None for data in PAYLOADS]
+    assert taken == [True, True, True, True, False, False, True, True, True, False, True, True, True]
+
+
+def test_masking_around_digit_runs_gives_what_mask_text_gives() -> None:
+    rng = random.Random(11)
+    for _ in range(3000):
+        text = "".join(rng.choice("0123456789" * 6 + 'Xx a-"') for _ in range(rng.randint(0, 60)))
+        assert mask_digit_runs(text) == mask_text(text), text

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from console.adapters.orm import member_cards, stream_events
+from console.domain.decoding import RawJson
 from console.domain.indexed import IndexedEvent
 
 EVENTS_CHANNEL = "console_events"
@@ -54,9 +55,10 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (
 """
 _MOVE = f"""
 WITH inserted AS (
-  INSERT INTO stream_events ({_STORED})
+  INSERT INTO stream_events ({_STORED}, indexed_at)
   SELECT topic, partition, "offset", event_id, type, time, district, branch_id, subject,
-         member_id, correlation_id, causation_id, actor, headers::jsonb, payload::jsonb
+         member_id, correlation_id, causation_id, actor, headers::jsonb, payload::jsonb,
+         clock_timestamp()
   FROM {STAGING} ORDER BY topic, partition, "offset"
   ON CONFLICT ON CONSTRAINT uq_stream_events_position DO NOTHING
   RETURNING id
@@ -82,6 +84,9 @@ async def insert_events(conn: AsyncConnection, events: Sequence[IndexedEvent]) -
     if not events:
         return
     rows = [{k: v for k, v in asdict(e).items() if k != "card_no"} for e in events]
+    for row in rows:
+        if isinstance(row["payload"], RawJson):
+            row["payload"] = json.loads(row["payload"])
     await conn.execute(insert(stream_events).on_conflict_do_nothing(), rows)
     cards = {e.card_no: e.member_id for e in events if e.card_no and e.member_id}
     if cards:
@@ -111,7 +116,9 @@ async def write_batch(conn: asyncpg.Connection, events: Sequence[IndexedEvent]) 
 
 
 def _staging_row(e: IndexedEvent) -> tuple[object, ...]:
-    payload = None if e.payload is None else json.dumps(e.payload, ensure_ascii=False)
+    payload = e.payload
+    if payload is not None and not isinstance(payload, RawJson):
+        payload = json.dumps(payload, ensure_ascii=False)
     return (
         e.topic,
         e.partition,

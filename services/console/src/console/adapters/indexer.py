@@ -16,8 +16,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -50,8 +49,19 @@ _DATA_ERRORS = (asyncpg.DataError, UnicodeEncodeError)
 _UNSTORABLE = {"console_index_error": "payload and headers not storable"}
 
 
+@dataclass
+class _Write:
+    """A batch being written: its transaction, and the offsets to commit once it is in."""
+
+    task: asyncio.Task[int | None]
+    offsets: dict[TopicPartition, int]
+    records: int
+    started: float
+
+
 class StreamIndexer:
-    """One loop: fetch a batch, decode it, write it, commit its offsets."""
+    """One loop: fetch a batch, decode it, write it, commit its offsets; the next batch is
+    fetched and decoded while the previous one is written."""
 
     def __init__(self, settings: ConsoleSettings, *, max_records: int = 5000, fetch_ms: int = 200) -> None:
         self.settings = settings
@@ -82,14 +92,32 @@ class StreamIndexer:
     async def _run_once(self) -> None:
         conn = await asyncpg.connect(self.settings.asyncpg_dsn)
         consumer = self._consumer()
+        writing: _Write | None = None
         try:
             await consumer.start()
             consumer.subscribe(pattern=self.settings.index_topic_pattern)
             while not self._stopping.is_set():
-                batch = await consumer.getmany(timeout_ms=self.fetch_ms, max_records=self.max_records)
-                if batch:
-                    await self._index(conn, consumer, batch)
+                # While a batch is being written, take what is already fetched and decode it
+                # meanwhile (PostgreSQL writes on another core); else wait for records.
+                wait_ms = 0 if writing else self.fetch_ms
+                batch = await consumer.getmany(timeout_ms=wait_ms, max_records=self.max_records)
+                started = time.perf_counter()
+                events = [index_record(r) for records in batch.values() for r in records]
+                if writing:
+                    await self._finish(consumer, writing)
+                    writing = None
+                if events:
+                    offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
+                    writing = _Write(
+                        asyncio.create_task(write_events(conn, events)), offsets, len(events), started
+                    )
+            if writing:  # stopping: the batch in hand is finished and committed
+                await self._finish(consumer, writing)
+                writing = None
         finally:
+            if writing:
+                writing.task.cancel()
+                await asyncio.gather(writing.task, return_exceptions=True)
             await consumer.stop()
             await conn.close()
 
@@ -105,16 +133,13 @@ class StreamIndexer:
             max_partition_fetch_bytes=4 * 1024 * 1024,
         )
 
-    async def _index(
-        self, conn: asyncpg.Connection, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[Any]]
-    ) -> None:
-        started = time.perf_counter()
-        events = [index_record(r) for records in batch.values() for r in records]
-        await write_events(conn, events)
-        await self.commit(consumer, {tp: records[-1].offset + 1 for tp, records in batch.items()})
-        self.indexed += len(events)
-        INDEXED.inc(len(events))
-        BATCH_SECONDS.observe(time.perf_counter() - started)
+    async def _finish(self, consumer: AIOKafkaConsumer, writing: _Write) -> None:
+        """Wait for a batch's transaction, then commit its offsets."""
+        await writing.task
+        await self.commit(consumer, writing.offsets)
+        self.indexed += writing.records
+        INDEXED.inc(writing.records)
+        BATCH_SECONDS.observe(time.perf_counter() - writing.started)
         LAST_INDEXED.set_to_current_time()
 
     async def commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:

@@ -8,6 +8,7 @@ national ids or mobile numbers quoted inside free text (a dead letter's reason, 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -36,6 +37,10 @@ MEMBER_SUBJECT_EVENTS = frozenset(
 )
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _NOT_JSON = object()
+_PERSONAL_WORDS = ("national_id", "phone", "email", "e_mail")
+# `mask_text` looks for runs of at least 11 digits (mobile numbers; national ids have 17+).
+_SHORTEST_IDENTIFIER = 11
+_DIGIT_RUN = re.compile(r"\d{11,}")
 
 
 class KafkaRecord(Protocol):
@@ -53,8 +58,8 @@ def index_record(record: KafkaRecord) -> IndexedEvent:
     headers = record.headers or ()
     # A null header value is tolerated by the envelope's reader (it counts as absent).
     envelope = decode(cast(Headers, headers), record.value)
-    data = _parse_json(record.value)
-    payload = None if data is _NOT_JSON else mask_json(data)
+    text, data = _parse_json(record.value)
+    payload = None if data is _NOT_JSON else masked_payload(text, data)
     where = (record.topic, record.partition, record.offset)
     if envelope is None:
         return IndexedEvent(
@@ -113,11 +118,100 @@ def member_of(ce_type: str | None, subject: str | None, data: Any) -> str | None
 
 def header_texts(headers: Sequence[tuple[str, bytes | None]]) -> dict[str, str]:
     """Every header as text (a value that is not UTF-8 with replacement characters), masked."""
-    out: dict[str, str] = {}
-    for name, value in headers:
-        text = "" if value is None else value.decode("utf-8", errors="replace")
-        out[name] = mask_value(name, text)
+    out = {name: "" if value is None else value.decode("utf-8", errors="replace") for name, value in headers}
+    # One scan of all values says whether any may hold an identifier (most records: none).
+    digits = _DIGIT_RUN.search("\n".join(out.values())) is not None
+    for name, text in out.items():
+        if _is_personal(name):
+            out[name] = mask_value(name, text)
+        elif digits and len(text) >= _SHORTEST_IDENTIFIER:
+            out[name] = mask_digit_runs(text)
+        if "\x00" in text:
+            out[name] = _storable(out[name])
     return out
+
+
+class RawJson(str):
+    """JSON text, masked, stored as it is (the index parses it into jsonb)."""
+
+    __slots__ = ()
+
+
+def masked_payload(text: str, data: Any) -> Any:
+    """The payload to store: the record's own JSON text with its identifiers masked when that is
+    safe to do on the text (most records: one or two regular expressions, no serialising),
+    else the parsed data masked value by value."""
+    masked = mask_json_text(text)
+    return mask_json(data) if masked is None else RawJson(masked)
+
+
+def mask_json_text(text: str) -> str | None:
+    """`text` (valid JSON) with what `mask_json` masks masked, or None when only the parsed
+    walk can tell: an escape sequence (a quote or a digit may hide behind one), or a personal
+    field name over something other than a string (a list of phone numbers, a number)."""
+    if "\\" in text:
+        return None
+    lowered = text.lower()
+    if any(word in lowered for word in _PERSONAL_WORDS):
+        keyed = _mask_keyed_strings(text, lowered)
+        if keyed is None:
+            return None
+        text = keyed
+    return mask_digit_runs(text)
+
+
+def _mask_keyed_strings(text: str, lowered: str) -> str | None:
+    """Every string value under a personal field name masked by that name; None when such a
+    name holds something else. Without escapes every `"` opens or closes a string, so a word
+    inside a string is inside a key when that string is followed by a colon."""
+    if len(lowered) != len(text):  # lower() changed a length: positions would not line up
+        return None
+    values: dict[int, tuple[int, str]] = {}  # value start -> (value end, field name)
+    for word in _PERSONAL_WORDS:
+        at = lowered.find(word)
+        while at != -1:
+            if text.count('"', 0, at) % 2 == 1:  # inside a string
+                key_start, key_end = text.rfind('"', 0, at) + 1, text.find('"', at)
+                colon = _skip_space(text, key_end + 1)
+                if colon < len(text) and text[colon] == ":":
+                    value = _skip_space(text, colon + 1)
+                    if text[value] == '"':
+                        values[value + 1] = (text.find('"', value + 1), text[key_start:key_end])
+                    elif not text.startswith("null", value):
+                        return None
+            at = lowered.find(word, at + 1)
+    pieces, done = [], 0
+    for start in sorted(values):
+        end, field = values[start]
+        pieces += [text[done:start], mask_value(field, text[start:end])]
+        done = end
+    return "".join(pieces) + text[done:]
+
+
+def _skip_space(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t\r\n":
+        at += 1
+    return at
+
+
+def mask_digit_runs(text: str) -> str:
+    """`mask_text`, applied only around runs of 11 or more digits (whatever it masks lies in
+    one, with one character either side for its boundaries and a national id's final X): one
+    scan of the text instead of two substitutions over all of it."""
+    windows: list[list[int]] = []
+    for run in _DIGIT_RUN.finditer(text):
+        start, end = max(run.start() - 1, 0), min(run.end() + 2, len(text))
+        if windows and start < windows[-1][1]:  # overlapping context: one window
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    if not windows:
+        return text
+    pieces, done = [], 0
+    for start, end in windows:
+        pieces += [text[done:start], mask_text(text[start:end])]
+        done = end
+    return "".join(pieces) + text[done:]
 
 
 def mask_json(value: Any, field: str = "") -> Any:
@@ -158,18 +252,20 @@ def _storable(text: str) -> str:
     return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
+@functools.lru_cache(maxsize=1024)
 def _is_personal(field: str) -> bool:
     name = field.lower()
-    return any(word in name for word in ("national_id", "phone", "email", "e_mail"))
+    return any(word in name for word in _PERSONAL_WORDS)
 
 
-def _parse_json(value: bytes | None) -> Any:
+def _parse_json(value: bytes | None) -> tuple[str, Any]:
     if value is None:
-        return _NOT_JSON
+        return "", _NOT_JSON
     try:
-        return json.loads(value)
+        text = value.decode()
+        return text, json.loads(text)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        return _NOT_JSON
+        return "", _NOT_JSON
 
 
 def _data_text(data: Any, name: str) -> str | None:
