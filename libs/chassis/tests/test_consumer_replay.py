@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from prometheus_client import REGISTRY
+from unionfed_chassis.dead_letter_reading import read_replays
 from unionfed_devstack import dead_letters as dl
 from unionfed_devstack.testing import wait_for
 from unionfed_events import Envelope, topics
@@ -75,7 +76,7 @@ async def test_replay_reaches_only_the_failed_group(
 
     again = await dl.replay_dead_letters(kafka_bootstrap, failing, enable_idempotence=kafka_idempotence)
     assert (again.replayed, again.already_replayed) == (0, 2)
-    replays = [v for v in (await dl.read_replays(kafka_bootstrap)).values() if v["group"] == failing]
+    replays = [v for v in (await read_replays(kafka_bootstrap)).values() if v["group"] == failing]
     assert sorted(v["event_id"] for v in replays) == sorted(e.id for e in events)
     assert {v["by"] for v in replays} == {"operator-7"}
     by_group = {c.group: c for c in await dl.count_by_group(kafka_bootstrap)}

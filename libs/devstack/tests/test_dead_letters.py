@@ -10,6 +10,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from typer.testing import CliRunner
 from unionfed_chassis.dead_letter import DeadLetter, dead_letter_headers, send_dead_letters
+from unionfed_chassis.dead_letter_reading import read_dead_letters, read_replays
+from unionfed_chassis.dead_letter_replay import plan_replay
+from unionfed_chassis.stored_dead_letter import StoredDeadLetter, letter_key
 from unionfed_devstack import dead_letters as dl
 from unionfed_devstack.broker import ensure_topics, list_topics
 from unionfed_devstack.cli import app
@@ -56,9 +59,9 @@ def _record(
     )
 
 
-def _stored(letter: DeadLetter, group: str = "g", offset: int = 0) -> dl.StoredDeadLetter:
+def _stored(letter: DeadLetter, group: str = "g", offset: int = 0) -> StoredDeadLetter:
     r = letter.record
-    return dl.StoredDeadLetter(
+    return StoredDeadLetter(
         dead_letter(group), 0, offset, r.key, r.value, tuple(dead_letter_headers(letter, group))
     )
 
@@ -129,13 +132,13 @@ def test_plan_filters_dedupes_and_leaves_out_what_was_replayed() -> None:
         _stored(DeadLetter(joined, "again"), offset=2),  # the same event dead-lettered twice
         _stored(DeadLetter(_record(topic, 0, 3), "replayed"), offset=3),
     ]
-    plan = dl.plan_replay(letters, replayed=["g/0/3"], types=["memberjoined"])
+    plan = plan_replay(letters, replayed=["g/0/3"], types=["memberjoined"])
     assert [d.reason for d in plan.replay] == ["first"]
     assert [(d.reason, first.reason) for d, first in plan.same_event] == [("again", "first")]
     assert (plan.filtered_out, plan.already_replayed) == (1, 1)
-    everything = dl.plan_replay(letters)
+    everything = plan_replay(letters)
     assert [d.reason for d in everything.replay] == ["first", "left", "replayed"]
-    assert dl.letter_key(letters[1]) == "g/0/1"
+    assert letter_key(letters[1]) == "g/0/1"
 
 
 def test_producer_idempotence_follows_the_bootstrap() -> None:
@@ -225,12 +228,12 @@ async def test_list_and_show(kafka_bootstrap: str, kafka_idempotence: bool) -> N
     group, original, _ = await _setup(kafka_bootstrap, kafka_idempotence, [JOINED, LEFT, JOINED])
     counts = {c.topic: c for c in await dl.count_by_group(kafka_bootstrap)}
     assert (counts[dead_letter(group)].total, counts[dead_letter(group)].unreplayed) == (3, 3)
-    letters = await dl.read_dead_letters(kafka_bootstrap, group)
+    letters = await read_dead_letters(kafka_bootstrap, group)
     lines = [dl.format_dead_letter_line(d) for d in letters]
     assert f"{original} 1/11  MemberLeft.v1" in lines[1]
     assert all("national_id=3101**********1234" in line and NATIONAL_ID not in line for line in lines)
     assert "reason: handler error: IntegrityError: duplicate national_id 3101**********1234 #2" in lines[2]
-    assert await dl.read_dead_letters(kafka_bootstrap, "test.no-such-group") == []
+    assert await read_dead_letters(kafka_bootstrap, "test.no-such-group") == []
 
 
 def test_cli_list_and_show(
@@ -283,7 +286,7 @@ async def test_replay_goes_to_the_retry_topic_once_and_is_recorded(
     )
     assert await _read_until_markers(kafka_bootstrap, kafka_idempotence, original) == [], "not the original"
 
-    replays = {k: v for k, v in (await dl.read_replays(kafka_bootstrap)).items() if v["group"] == group}
+    replays = {k: v for k, v in (await read_replays(kafka_bootstrap)).items() if v["group"] == group}
     assert sorted(replays) == [f"{group}/0/0", f"{group}/0/2", f"{group}/0/3"], (
         "the duplicate is recorded too"
     )
@@ -316,7 +319,7 @@ async def test_dry_run_and_a_no_publish_nothing(kafka_bootstrap: str, kafka_idem
     )
     assert refused.cancelled and refused.replayed == 0
     assert retry(group) not in await list_topics(kafka_bootstrap), "nothing was published"
-    assert not [v for v in (await dl.read_replays(kafka_bootstrap)).values() if v["group"] == group]
+    assert not [v for v in (await read_replays(kafka_bootstrap)).values() if v["group"] == group]
 
 
 def test_cli_replay_with_yes(
@@ -331,11 +334,13 @@ def test_cli_replay_with_yes(
     declined = runner.invoke(app, ["dlq", "replay", group], input="n\n")
     assert declined.exit_code == 1 and "Replay 2 dead letter(s)" in declined.output
     assert "cancelled: nothing replayed" in declined.output
-    result = runner.invoke(app, ["dlq", "replay", group, "--yes"])
+    result = runner.invoke(app, ["dlq", "replay", group, "--yes", "--by", "li.wei", "--reason", "fix 1.4.2"])
     assert result.exit_code == 0, result.output
     assert f"replayed 2 dead letter(s) of {group} to {retry(group)} (2 read)" in result.output
     assert NATIONAL_ID not in result.output
     _same(run_sync(_read_until_markers(kafka_bootstrap, kafka_idempotence, retry(group), 1)), records)
+    recorded = [v for v in run_sync(read_replays(kafka_bootstrap)).values() if v["group"] == group]
+    assert {(v["by"], v["reason"]) for v in recorded} == {("li.wei", "fix 1.4.2")}
     listed = runner.invoke(app, ["dlq", "list"], env={"COLUMNS": "300"})
     row = next(line for line in listed.output.splitlines() if dead_letter(group) in line)
     assert row.split("\t")[2:] == ["2", "2", "0"]

@@ -44,6 +44,7 @@ from faststream.kafka.annotations import KafkaMessage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from unionfed_events import Envelope, EnvelopeError, Event, InvalidPayload, header_attrs, reader, topics
 
+from .consumer_scope import ConsumerScope
 from .db import UnitOfWork
 from .dead_letter import DeadLetter, send_dead_letters
 from .held_partitions import HeldPartitions, Hold, PartitionControl
@@ -159,14 +160,16 @@ class EventConsumer:
         }
         self.held = HeldPartitions(retry_backoff, 0.0)
         self._set_bounds(_setting_default)
+        self.scope = ConsumerScope()  # all districts until configure() reads the settings
         self.session_factory: async_sessionmaker[AsyncSession] | None = None
         self.producer: AIOKafkaProducer | None = None
         self.busy = asyncio.Lock()  # held while a batch is applied; a rebalance waits for it
 
     def configure(self, settings: ServiceSettings) -> None:
         """Retry bounds from the service's settings (CONSUMER_* variables), except those given
-        to the constructor."""
+        to the constructor, and the districts its pattern reads (CONSUMER_DISTRICTS)."""
         self._set_bounds(lambda name: getattr(settings, name))
+        self.scope = settings.consumer_scope
 
     def _set_bounds(self, setting: Callable[[str], Any]) -> None:
         def bound(given: Any, name: str) -> Any:
@@ -248,7 +251,9 @@ class EventConsumer:
         # A consumer reads topics or a pattern, never both: the retry topic joins whichever it is.
         retry_topic = topics.retry(self.name)
         if self.pattern:
-            options["pattern"] = f"(?:{self.pattern})|^{re.escape(retry_topic)}$"
+            if not self.scope.unrestricted:
+                log.info("consumer %s reads %s", self.name, self.scope.describe())
+            options["pattern"] = f"(?:{self.scope.narrow(self.pattern)})|^{re.escape(retry_topic)}$"
             subscribed: list[str] = []
         else:
             subscribed = [*self.topics, retry_topic]

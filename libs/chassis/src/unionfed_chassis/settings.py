@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .auth import ClaimNames, TokenVerifier, audience_of
+from .consumer_scope import ConsumerScope, parse_districts
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 
@@ -79,6 +80,14 @@ class ServiceSettings(BaseSettings):
         5.0, description="Longest wait between transient retries"
     )
     consumers_enabled: bool = True
+    consumer_districts: str = Field(
+        "",
+        description="Comma-separated districts whose topics this process's pattern subscriptions read "
+        "(`fed`: federation topics); empty = all. See unionfed_chassis.consumer_scope",
+    )
+    consumer_excluded_districts: str = Field(
+        "", description="Comma-separated districts (`fed`: federation topics) this process does not read"
+    )
 
     gc_gen0_threshold: int = Field(
         20_000, description="Allocations between young-generation collections; 0 keeps Python's default"
@@ -117,6 +126,18 @@ class ServiceSettings(BaseSettings):
             dev_secret=self.jwt_secret if self.is_development else None,
             claims=ClaimNames(self.jwt_role_claim, self.jwt_district_claim, self.jwt_branch_claim),
         )
+
+    @cached_property
+    def consumer_scope(self) -> ConsumerScope:
+        return ConsumerScope(
+            parse_districts(self.consumer_districts, "CONSUMER_DISTRICTS"),
+            parse_districts(self.consumer_excluded_districts, "CONSUMER_EXCLUDED_DISTRICTS"),
+        )
+
+    @model_validator(mode="after")
+    def _consumer_scope(self) -> ServiceSettings:
+        self.consumer_scope  # noqa: B018 (built now: a wrong district list fails at start-up)
+        return self
 
     @model_validator(mode="after")
     def _token_settings(self) -> ServiceSettings:

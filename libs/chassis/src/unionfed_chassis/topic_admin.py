@@ -1,8 +1,10 @@
 """Creating topics from the registry's specs: used by `unionfed topics create`, the dev stack, and
-services that create a topic when the thing it belongs to is created (a district, a branch system)."""
+services that create a topic when the thing it belongs to is created (a district, a branch system);
+listing topics and their partition counts without creating any (dead-letter reading and replay)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 
 from aiokafka import AIOKafkaClient
@@ -52,6 +54,30 @@ async def ensure_topics(bootstrap: str, specs: list[TopicSpec], replication: int
         if failed:
             raise TopicAdminError("could not create topics: " + "; ".join(failed), codes)
         return created
+    finally:
+        await admin.close()
+
+
+async def list_topics(bootstrap: str, request_timeout: float = 10) -> list[str]:
+    """Every topic name (a metadata request for all topics, which never auto-creates one)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(request_timeout * 1000))
+    try:
+        await asyncio.wait_for(admin.start(), request_timeout)
+        return sorted(await asyncio.wait_for(admin.list_topics(), request_timeout))
+    finally:
+        await admin.close()
+
+
+async def describe_partitions(bootstrap: str, topics: list[str]) -> dict[str, int]:
+    """Partition count per existing topic of `topics`. Ask only about topics `list_topics` named:
+    a broker that auto-creates topics (Tansu) may create one it is asked to describe."""
+    if not topics:
+        return {}
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+        return {t["topic"]: len(t["partitions"]) for t in described if t["error_code"] == 0}
     finally:
         await admin.close()
 

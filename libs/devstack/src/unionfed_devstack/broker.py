@@ -10,7 +10,6 @@ Tansu limits that matter to callers (checked against tansu 0.6.0):
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import subprocess
 import tempfile
@@ -18,6 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
+
+from unionfed_chassis.topic_admin import describe_partitions, list_topics
 
 from ._util import die_with_parent, port_is_free, port_owner, run_sync, tail
 
@@ -143,33 +144,6 @@ class EmbeddedBroker:
                 time.sleep(0.1)
 
 
-async def list_topics(bootstrap: str, request_timeout: float = 10) -> list[str]:
-    """Every topic name (a metadata request for all topics, which never auto-creates one)."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(request_timeout * 1000))
-    try:
-        await asyncio.wait_for(admin.start(), request_timeout)
-        return sorted(await asyncio.wait_for(admin.list_topics(), request_timeout))
-    finally:
-        await admin.close()
-
-
-async def describe_partitions(bootstrap: str, topics: list[str]) -> dict[str, int]:
-    """Partition count per topic (used to re-create topics after a Tansu restart)."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    if not topics:
-        return {}
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(topics)
-        return {t["topic"]: len(t["partitions"]) for t in described if t["error_code"] == 0}
-    finally:
-        await admin.close()
-
-
 async def ensure_topics(bootstrap: str, specs: list[TopicSpec], replication: int = 1) -> list[str]:
     """Create the topics of `specs` that are missing; returns the names created."""
     from unionfed_chassis.topic_admin import TopicAdminError
@@ -179,3 +153,13 @@ async def ensure_topics(bootstrap: str, specs: list[TopicSpec], replication: int
         return await create_missing(bootstrap, specs, replication)
     except TopicAdminError as exc:
         raise BrokerError(str(exc)) from exc
+
+
+__all__ = [
+    "BrokerError",
+    "EmbeddedBroker",
+    "describe_partitions",
+    "ensure_topics",
+    "list_topics",
+    "tansu_binary",
+]

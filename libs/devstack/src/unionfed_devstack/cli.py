@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from unionfed_chassis.dead_letter_reading import DEFAULT_IDLE, read_dead_letters
 from unionfed_events.topics import TopicSpec, dead_letter, platform_topics, retry
 
 from . import dead_letters as dlq
@@ -390,7 +391,7 @@ REPLAY_HELP = (
     "value and headers, dlq_* dropped), which only that group reads: after a fix, the group that failed "
     "them processes them again and no other group sees them twice."
     "\n\n"
-    "Each replayed letter is recorded on unionfed.dlq-replays (who: --by or $USER; when; which letter by "
+    "Each replayed letter is recorded on unionfed.dlq-replays (who: --by or $USER; why: --reason; when; which letter by "
     "DLQ partition/offset), so replaying again does nothing for letters already replayed, and "
     "`unionfed dlq list` shows what is still unreplayed. One run replays each event at most once; the "
     "dead letters stay on the DLQ topic."
@@ -420,7 +421,7 @@ def _print_line(line: str) -> None:
 
 
 @dlq_app.command("list")
-def dlq_list(idle: float = typer.Option(dlq.DEFAULT_IDLE, "--idle", help=IDLE_HELP)) -> None:
+def dlq_list(idle: float = typer.Option(DEFAULT_IDLE, "--idle", help=IDLE_HELP)) -> None:
     """Every unionfed.dlq.* topic: its dead letters, how many were replayed, how many are still not."""
     bootstrap = _bootstrap()
     try:
@@ -448,12 +449,12 @@ def dlq_list(idle: float = typer.Option(dlq.DEFAULT_IDLE, "--idle", help=IDLE_HE
 def dlq_show(
     group: str = typer.Argument(..., help="Consumer group, e.g. membership-registrations."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Only the N most recent dead letters."),
-    idle: float = typer.Option(dlq.DEFAULT_IDLE, "--idle", help=IDLE_HELP),
+    idle: float = typer.Option(DEFAULT_IDLE, "--idle", help=IDLE_HELP),
 ) -> None:
     """One line per dead letter, oldest first: when, where from, type, id, attempts, reason (masked)."""
     bootstrap = _bootstrap()
     try:
-        letters = run_sync(dlq.read_dead_letters(bootstrap, group, idle))
+        letters = run_sync(read_dead_letters(bootstrap, group, idle))
     except Exception as exc:
         raise _dlq_failure(bootstrap, exc) from exc
     shown = letters[-limit:] if limit else letters
@@ -471,8 +472,11 @@ def dlq_replay(
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be replayed; publish nothing."),
     by: str | None = typer.Option(None, "--by", help="Who replays, for the replay record (default: $USER)."),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Why, for the replay record (e.g. the fix deployed)."
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    idle: float = typer.Option(dlq.DEFAULT_IDLE, "--idle", help=IDLE_HELP),
+    idle: float = typer.Option(DEFAULT_IDLE, "--idle", help=IDLE_HELP),
 ) -> None:
     bootstrap = _bootstrap()
 
@@ -487,6 +491,7 @@ def dlq_replay(
                 types=types,
                 dry_run=dry_run,
                 by=by,
+                reason=reason,
                 enable_idempotence=dlq.producer_idempotence(),
                 idle=idle,
                 emit=_print_line,

@@ -7,7 +7,7 @@ Layout (reasons in docs/architecture.md):
   unionfed.fed.<domain>.events             federation-level events (no single district)
   unionfed.dlq.<consumer-group>            dead letters of one consumer group
   unionfed.retry.<consumer-group>          dead letters replayed to that group alone
-  unionfed.dlq-replays                     which dead letters were replayed, by whom, when (compacted)
+  unionfed.dlq-replays                     which dead letters were replayed, by whom, why, when (compacted)
   unionfed.private.membership.contact-points   members' sealed contact points, for notifications only
                                            (compacted, key = member id; outside every district prefix)
 
@@ -53,7 +53,7 @@ def dead_letter(group: str) -> str:
 
 
 def retry(group: str) -> str:
-    """The topic `unionfed dlq replay` republishes a group's dead letters to; only that group reads it."""
+    """Where a dead-letter replay (CLI or console) sends a group's letters; only that group reads it."""
     return f"{PREFIX}.retry.{group}"
 
 
@@ -64,7 +64,7 @@ Not under any district prefix, so no branch system's ACL reaches it; only member
 only notifications reads it."""
 
 DLQ_REPLAYS = f"{PREFIX}.dlq-replays"
-"""Replay records, keyed by group and dead letter (`unionfed_devstack.dead_letters`); compacted."""
+"""Replay records, keyed by group and dead letter (`unionfed_chassis.dead_letter_replay`); compacted."""
 
 
 def district_template(domain: str, kind: str = "events") -> str:

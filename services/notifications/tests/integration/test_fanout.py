@@ -20,7 +20,7 @@ from notifications.domain.fanout import invitation_content_id
 from notifications_testkit import new_district
 from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncSession
-from unionfed_devstack.dead_letters import read_dead_letters
+from unionfed_chassis.dead_letter_reading import read_dead_letters
 from unionfed_devstack.feeds import CampaignsFeed
 from unionfed_devstack.testing import wait_for
 from unionfed_events import campaigns as cev

@@ -3,10 +3,11 @@
 
 from fastapi import APIRouter
 
-from console.entrypoints.http import contracts, groups, outbox, session
+from console.entrypoints.http import contracts, dead_letters, groups, outbox, session
 
 ROUTERS: list[APIRouter] = [
     session.router,
+    dead_letters.router,
     groups.router,
     outbox.router,
     contracts.router,
