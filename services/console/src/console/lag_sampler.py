@@ -37,7 +37,9 @@ def growth_of(settings: ConsoleSettings) -> Growth:
 
 
 async def sample_lag(settings: ConsoleSettings, runtime: Runtime) -> None:
-    offsets = GroupOffsets(settings.kafka_bootstrap_servers, f"{settings.service_name}-lag")
+    offsets = GroupOffsets(
+        settings.kafka_bootstrap_servers, f"{settings.service_name}-lag", settings.consumer_groups
+    )
     try:
         while True:
             try:

@@ -35,9 +35,11 @@ class GroupOffsets:
     """Committed offsets of any group, through one idle consumer per group (kept between
     samples: a consumer costs a connection and a coordinator lookup)."""
 
-    def __init__(self, bootstrap: str, client_id: str) -> None:
+    def __init__(self, bootstrap: str, client_id: str, configured: Iterable[str] = ()) -> None:
         self.bootstrap = bootstrap
         self.client_id = client_id
+        # Their consumers are kept even while they have nothing committed (asked every sample).
+        self.configured = frozenset(configured)
         self._readers: dict[str, AIOKafkaConsumer] = {}
 
     async def list_groups(self) -> list[str]:
@@ -63,7 +65,7 @@ class GroupOffsets:
         # The call `AIOKafkaConsumer.committed(tp)` makes, with every partition in one request.
         found = await reader._coordinator.fetch_committed_offsets(wanted)
         committed = {tp: meta.offset for tp, meta in found.items() if meta.offset >= 0}
-        if not committed:  # not (or no longer) a reader of these topics: keep no consumer for it
+        if not committed and group not in self.configured:  # a listed group reading other topics
             await self._forget(group)
         return committed
 
