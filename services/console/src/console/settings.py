@@ -16,6 +16,23 @@ DEFAULT_SERVICES = {
     "notifications": "http://127.0.0.1:8104",
 }
 
+# Every consumer group of the platform's services (their settings' defaults) and the console's
+# index. The console runs without the dev stack in production, so it cannot ask
+# `unionfed_devstack.services`; a test keeps the two lists equal.
+PLATFORM_GROUPS = (
+    "membership-registrations",
+    "assistance-members",
+    "assistance-campaigns",
+    "campaigns-members",
+    "campaigns-hardship",
+    "campaigns-notified",
+    "notifications-members",
+    "notifications-contacts",
+    "notifications-events",
+    "notifications-audience",
+    "console-index",
+)
+
 
 class ConsoleSettings(ServiceSettings):
     service_name: str = "console"
@@ -44,4 +61,22 @@ class ConsoleSettings(ServiceSettings):
         ),
     )
     lag_sample_seconds: float = Field(10.0, gt=0, description="How often consumer-group lag is sampled")
+    consumer_groups: list[str] = Field(
+        default_factory=lambda: list(PLATFORM_GROUPS),
+        description=(
+            "Consumer groups whose lag is sampled (JSON list), on top of those the broker lists; "
+            "default: every group of the platform's services and the console's index"
+        ),
+    )
+    discover_groups: bool = Field(True, description="Also sample every group the broker lists")
+    lag_growing_samples: int = Field(
+        6, ge=2, description="A group is growing when its lag rose over this many samples, never falling"
+    )
+    lag_growing_threshold: int = Field(
+        1000, ge=1, description="... and ends at this many records or more (a small lag is no alarm)"
+    )
+    lag_retention_minutes: int = Field(60, ge=1, description="Lag samples older than this are deleted")
+    contracts_cache_seconds: float = Field(
+        60.0, ge=0, description="How long the services' AsyncAPI documents are kept before fetched again"
+    )
     session_cookie: str = Field("unionfed_console", description="Cookie holding a signed-in operator's token")

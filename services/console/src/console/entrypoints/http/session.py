@@ -66,7 +66,8 @@ def install_session(app: FastAPI, cookie: str) -> None:
     api_handler = cast(Callable[[Request, Exception], Awaitable[Response]], app.exception_handlers[AuthError])
 
     async def sign_in_first(request: Request, exc: Exception) -> Response:
-        if request.url.path.startswith("/api/") or request.method not in ("GET", "HEAD"):
+        # The JSON API, and the chassis' platform routes (outbox), answer 401 like any service.
+        if request.url.path.startswith(("/api/", "/platform/")) or request.method not in ("GET", "HEAD"):
             return await api_handler(request, exc)
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
