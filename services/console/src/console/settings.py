@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 from unionfed_chassis.settings import ServiceSettings
+from unionfed_events.consumer_groups import all_consumer_groups
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -16,22 +17,8 @@ DEFAULT_SERVICES = {
     "notifications": "http://127.0.0.1:8104",
 }
 
-# Every consumer group of the platform's services (their settings' defaults) and the console's
-# index. The console runs without the dev stack in production, so it cannot ask
-# `unionfed_devstack.services`; a test keeps the two lists equal.
-PLATFORM_GROUPS = (
-    "membership-registrations",
-    "assistance-members",
-    "assistance-campaigns",
-    "campaigns-members",
-    "campaigns-hardship",
-    "campaigns-notified",
-    "notifications-members",
-    "notifications-contacts",
-    "notifications-events",
-    "notifications-audience",
-    "console-index",
-)
+
+INDEX_GROUP = "console-index"
 
 
 class ConsoleSettings(ServiceSettings):
@@ -39,7 +26,7 @@ class ConsoleSettings(ServiceSettings):
     http_port: int = 8105
 
     index_group: str = Field(
-        "console-index",
+        INDEX_GROUP,
         description=(
             "Consumer group of the console's own index of every unionfed topic; its own group, so "
             "reading never moves a service's offsets (a new name re-indexes from the topics' start)"
@@ -62,7 +49,7 @@ class ConsoleSettings(ServiceSettings):
     )
     lag_sample_seconds: float = Field(10.0, gt=0, description="How often consumer-group lag is sampled")
     consumer_groups: list[str] = Field(
-        default_factory=lambda: list(PLATFORM_GROUPS),
+        default_factory=lambda: [*all_consumer_groups(), INDEX_GROUP],
         description=(
             "Consumer groups whose lag is sampled (JSON list), on top of those the broker lists; "
             "default: every group of the platform's services and the console's index"
