@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: help bootstrap run test test-fast fuzz lint format bench chaos contracts contracts-check clean-data
+.PHONY: help bootstrap run test test-fast fuzz lint format bench chaos contracts contracts-check clean-data deploy-test
 
 help:
 	@echo "make run        start embedded PostgreSQL + Kafka broker and every service (seeds a demo federation)"
@@ -13,6 +13,7 @@ help:
 	@echo "make bench      benchmarks (figures printed, nothing asserted)"
 	@echo "make chaos      faults under load (kill -9, PostgreSQL down, rebalances, poison, broker restart)"
 	@echo "make contracts  regenerate the committed JSON Schemas of the events"
+	@echo "make deploy-test build every image, run deploy/compose.yaml with local stand-ins, smoke-test it (root; installs podman)"
 
 bootstrap:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -36,6 +37,7 @@ fuzz: bootstrap
 lint: bootstrap
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run hadolint deploy/Dockerfile deploy/test/*.Dockerfile
 	$(UV) run mypy libs/events/src libs/chassis/src libs/devstack/src services/membership/src services/assistance/src services/campaigns/src services/notifications/src services/console/src bench
 
 format: bootstrap
@@ -58,6 +60,11 @@ contracts: bootstrap
 
 contracts-check: bootstrap
 	$(UV) run python -m unionfed_events.schemas check
+
+# Images, the compose stack and its smoke test, with Podman and local stand-ins for the registry
+# images (deploy/README.md, "What ran here"). Needs root: it installs what is missing with apt.
+deploy-test: bootstrap
+	UV="$(UV)" deploy/test/run.sh
 
 clean-data:
 	rm -rf .data

@@ -44,19 +44,25 @@ class Console(OfficerTokens):
         engine: AsyncEngine = self.app.state.runtime.engine
         return engine
 
-    @contextlib.asynccontextmanager
-    async def served(self) -> AsyncIterator[str]:
+    def served(self) -> contextlib.AbstractAsyncContextManager[str]:
         """The app over a real socket (its lifespan already runs), for a browser: the base URL."""
-        port = free_port()
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve())
-        await wait_for(lambda: server.started, timeout=30)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            await asyncio.wait_for(task, 30)
+        return serve_app(self.app)
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: FastAPI) -> AsyncIterator[str]:
+    """A running app (its lifespan already runs) over a real socket: its base URL. The console's
+    for a browser, another service's for the console to call."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    await wait_for(lambda: server.started, timeout=30)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 30)
 
 
 @contextlib.asynccontextmanager
@@ -79,6 +85,9 @@ async def start_console(
     settings_overrides.setdefault("index_group", f"console-index-{uuid.uuid4().hex[:8]}")
     # A test's topics are new: the index subscribes to them at the next metadata refresh.
     settings_overrides.setdefault("kafka_metadata_max_age_ms", 500)
+    # The shared broker lists every earlier test's groups: the lag sampler asks only the
+    # configured ones unless a test wants discovery.
+    settings_overrides.setdefault("discover_groups", False)
     settings = ConsoleSettings(
         environment="development",
         database_url=database_url or make_database("console"),

@@ -25,6 +25,7 @@ from .errors import install_error_handlers
 from .http import Public
 from .idempotency import IdempotencyMiddleware
 from .logging import configure_logging
+from .outbox_routes import outbox_router
 from .runtime import Runtime, is_ready
 from .settings import ServiceSettings
 
@@ -173,3 +174,5 @@ def _add_platform_routes(app: FastAPI, runtime: Runtime, definition: ServiceDefi
     async def asyncapi_html() -> str:
         """The AsyncAPI document, rendered."""
         return get_asyncapi_html(spec.to_specification())
+
+    app.include_router(outbox_router())  # operators only (its own access table)

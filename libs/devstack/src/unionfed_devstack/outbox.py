@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlsplit
-from uuid import UUID
 
 import asyncpg
 import typer
 from rich.console import Console
 from rich.table import Table
+from unionfed_chassis import outbox_admin
+from unionfed_chassis.outbox_admin import ParkedRow, parked_rows
 
 from ._util import run_sync
 from .postgres import sqlalchemy_url
@@ -28,63 +27,24 @@ outbox_app = typer.Typer(no_args_is_help=True, help="See and resend outbox rows 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
-_LIST = """
-SELECT id, event_id, topic, reason, parked_at,
-       header_values[array_position(header_names, 'ce_type')] AS ce_type
-FROM outbox_parked ORDER BY id
-"""
-_SELECTED = "SELECT id FROM outbox_parked WHERE $1::bigint[] IS NULL OR id = ANY($1) ORDER BY id"
-_RETRY = """
-WITH moved AS (
-  DELETE FROM outbox_parked WHERE $1::bigint[] IS NULL OR id = ANY($1)
-  RETURNING id, event_id, topic, key, header_names, header_values, payload, created_at
-)
-INSERT INTO outbox (id, event_id, topic, key, header_names, header_values, payload, created_at)
-SELECT * FROM moved ORDER BY id
-RETURNING id
-"""
-
-
-@dataclass(frozen=True)
-class ParkedRow:
-    id: int
-    event_id: UUID
-    type: str
-    topic: str
-    reason: str
-    parked_at: datetime
-
 
 async def list_parked(dsn: str) -> list[ParkedRow]:
     """Every parked row, oldest first, without its payload (it may carry personal data)."""
     conn = await asyncpg.connect(dsn)
     try:
-        rows = await conn.fetch(_LIST)
+        return await parked_rows(conn)
     finally:
         await conn.close()
-    return [
-        ParkedRow(r["id"], r["event_id"], _short_type(r["ce_type"]), r["topic"], r["reason"], r["parked_at"])
-        for r in rows
-    ]
 
 
 async def retry_parked(dsn: str, ids: Sequence[int] | None, *, dry_run: bool = False) -> list[int]:
     """Move the parked rows `ids` (None: all of them) back into the outbox under their original
     ids, in one statement; returns the ids moved (or, with dry_run, that would be)."""
-    wanted = None if ids is None else list(ids)
     conn = await asyncpg.connect(dsn)
     try:
-        rows = await conn.fetch(_SELECTED if dry_run else _RETRY, wanted)
+        return await outbox_admin.retry_parked(conn, ids, dry_run=dry_run)
     finally:
         await conn.close()
-    return sorted(r["id"] for r in rows)
-
-
-def _short_type(ce_type: bytes | None) -> str:
-    """MemberJoined.v1 for org.unionfed.membership.MemberJoined.v1."""
-    if not ce_type:
-        return "?"
-    return ".".join(ce_type.decode(errors="replace").split(".")[-2:])
 
 
 def service_dsn(service: str, env: Mapping[str, str] | None = None) -> str:

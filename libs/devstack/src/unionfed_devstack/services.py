@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from unionfed_events.consumer_groups import CONSUMER_GROUPS
+
 
 @dataclass(frozen=True)
 class ServiceSpec:
@@ -13,7 +15,8 @@ class ServiceSpec:
     port: int
     database: str
     seed_module: str | None = None
-    # Consumer groups whose dead-letter topics `unionfed run` creates up front.
+    # Consumer groups whose dead-letter topics `unionfed run` creates up front (the list lives in
+    # unionfed_events.consumer_groups: the deployment's topic job reads it there too).
     consumer_groups: tuple[str, ...] = ()
 
     @property
@@ -33,7 +36,7 @@ SERVICES: list[ServiceSpec] = [
         _port("membership", 8101),
         "membership",
         "membership.seed",
-        consumer_groups=("membership-registrations",),
+        consumer_groups=CONSUMER_GROUPS["membership"],
     ),
     ServiceSpec(
         "assistance",
@@ -41,7 +44,7 @@ SERVICES: list[ServiceSpec] = [
         _port("assistance", 8102),
         "assistance",
         "assistance.seed",
-        consumer_groups=("assistance-members", "assistance-campaigns"),
+        consumer_groups=CONSUMER_GROUPS["assistance"],
     ),
     ServiceSpec(
         "campaigns",
@@ -49,7 +52,7 @@ SERVICES: list[ServiceSpec] = [
         _port("campaigns", 8103),
         "campaigns",
         "campaigns.seed",
-        consumer_groups=("campaigns-members", "campaigns-hardship", "campaigns-notified"),
+        consumer_groups=CONSUMER_GROUPS["campaigns"],
     ),
     ServiceSpec(
         "notifications",
@@ -57,12 +60,7 @@ SERVICES: list[ServiceSpec] = [
         _port("notifications", 8104),
         "notifications",
         None,
-        consumer_groups=(
-            "notifications-members",
-            "notifications-contacts",
-            "notifications-events",
-            "notifications-audience",
-        ),
+        consumer_groups=CONSUMER_GROUPS["notifications"],
     ),
     # The operators' console indexes every topic under its own group (`console-index`), which
     # never dead-letters: a record it cannot decode is indexed as "not a CloudEvent".

@@ -10,7 +10,7 @@ from unionfed_chassis.settings import ServiceSettings
 
 from assistance.domain.policy import ApprovalThresholds, AssistancePolicy, YearlyCaps
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class AssistanceSettings(ServiceSettings):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 from unionfed_chassis.settings import ServiceSettings
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class CampaignsSettings(ServiceSettings):

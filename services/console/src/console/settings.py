@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 from unionfed_chassis.settings import ServiceSettings
+from unionfed_events.consumer_groups import all_consumer_groups
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -17,12 +18,15 @@ DEFAULT_SERVICES = {
 }
 
 
+INDEX_GROUP = "console-index"
+
+
 class ConsoleSettings(ServiceSettings):
     service_name: str = "console"
     http_port: int = 8105
 
     index_group: str = Field(
-        "console-index",
+        INDEX_GROUP,
         description=(
             "Consumer group of the console's own index of every unionfed topic; its own group, so "
             "reading never moves a service's offsets (a new name re-indexes from the topics' start)"
@@ -44,4 +48,22 @@ class ConsoleSettings(ServiceSettings):
         ),
     )
     lag_sample_seconds: float = Field(10.0, gt=0, description="How often consumer-group lag is sampled")
+    consumer_groups: list[str] = Field(
+        default_factory=lambda: [*all_consumer_groups(), INDEX_GROUP],
+        description=(
+            "Consumer groups whose lag is sampled (JSON list), on top of those the broker lists; "
+            "default: every group of the platform's services and the console's index"
+        ),
+    )
+    discover_groups: bool = Field(True, description="Also sample every group the broker lists")
+    lag_growing_samples: int = Field(
+        6, ge=2, description="A group is growing when its lag rose over this many samples, never falling"
+    )
+    lag_growing_threshold: int = Field(
+        1000, ge=1, description="... and ends at this many records or more (a small lag is no alarm)"
+    )
+    lag_retention_minutes: int = Field(60, ge=1, description="Lag samples older than this are deleted")
+    contracts_cache_seconds: float = Field(
+        60.0, ge=0, description="How long the services' AsyncAPI documents are kept before fetched again"
+    )
     session_cookie: str = Field("unionfed_console", description="Cookie holding a signed-in operator's token")

@@ -11,6 +11,7 @@ from unionfed_chassis.runtime import Runtime
 from console.adapters.event_bell import listen_for_new_events
 from console.adapters.indexer import run_indexer
 from console.adapters.retention import run_retention
+from console.lag_sampler import sample_lag
 from console.settings import ConsoleSettings
 
 Worker = Callable[[ConsoleSettings, Runtime], Coroutine[Any, Any, None]]
@@ -28,4 +29,5 @@ WORKERS: dict[str, Worker] = {
     "index": index,
     "index-retention": index_retention,
     "event-bell": listen_for_new_events,
+    "lag-sampler": sample_lag,
 }

@@ -13,7 +13,7 @@ from unionfed_chassis.settings import ServiceSettings
 
 from membership.adapters.vault import ContactKey, NationalIdVault
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 # Development only: refused unless ENVIRONMENT=development, like the chassis's dev JWT secret.
 DEV_NATIONAL_ID_KEY = "dec0de00" * 8

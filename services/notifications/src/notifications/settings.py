@@ -11,7 +11,7 @@ from pydantic_settings import SettingsConfigDict
 from unionfed_chassis import contact_seal
 from unionfed_chassis.settings import ServiceSettings
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class NotificationsSettings(ServiceSettings):

@@ -77,6 +77,8 @@ lag_samples = sa.Table(
     sa.Column("lag", sa.BigInteger, nullable=False),
 )
 sa.Index("ix_lag_samples_group_time", lag_samples.c.group_id, lag_samples.c.sampled_at)
+# The latest sample times (trends) and pruning read by time alone.
+sa.Index("ix_lag_samples_time", lag_samples.c.sampled_at)
 
 # Who redrove which dead letter, when and why (the broker's `unionfed.dlq-replays` record says it
 # was replayed; this says the operator's reason too, for the console's history).

@@ -3,13 +3,16 @@
 
 from fastapi import APIRouter
 
-from console.entrypoints.http import dead_letters, members, session, stream
+from console.entrypoints.http import contracts, dead_letters, groups, members, outbox, session, stream
 
 ROUTERS: list[APIRouter] = [
     session.router,
     stream.router,
     members.router,
     dead_letters.router,
+    groups.router,
+    outbox.router,
+    contracts.router,
 ]
 
 __all__ = ["ROUTERS"]

@@ -25,6 +25,7 @@ from unionfed_chassis.inputs import ShortText
 
 from console.entrypoints.http.access import ACCESS, READ, SIGN_IN, Allow
 from console.entrypoints.http.pages import render
+from console.settings import ConsoleSettings
 
 router = APIRouter(tags=["session"])
 
@@ -66,7 +67,8 @@ def install_session(app: FastAPI, cookie: str) -> None:
     api_handler = cast(Callable[[Request, Exception], Awaitable[Response]], app.exception_handlers[AuthError])
 
     async def sign_in_first(request: Request, exc: Exception) -> Response:
-        if request.url.path.startswith("/api/") or request.method not in ("GET", "HEAD"):
+        # The JSON API, and the chassis' platform routes (outbox), answer 401 like any service.
+        if request.url.path.startswith(("/api/", "/platform/")) or request.method not in ("GET", "HEAD"):
             return await api_handler(request, exc)
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
@@ -122,7 +124,7 @@ async def login(
         return render(request, "login.html", None, page="login", next=target, error=error, status=403)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        runtime.settings.session_cookie,  # type: ignore[attr-defined]
+        _settings(request).session_cookie,
         token.strip(),
         httponly=True,
         samesite="strict",
@@ -133,10 +135,15 @@ async def login(
 
 
 @router.post("/logout", dependencies=[Public], include_in_schema=False)
-async def logout(runtime: RuntimeDep) -> Response:
+async def logout(request: Request) -> Response:
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(runtime.settings.session_cookie)  # type: ignore[attr-defined]
+    response.delete_cookie(_settings(request).session_cookie)
     return response
+
+
+def _settings(request: Request) -> ConsoleSettings:
+    settings: ConsoleSettings = request.app.state.settings
+    return settings
 
 
 @router.get("/static/{name}", dependencies=[Public], include_in_schema=False)

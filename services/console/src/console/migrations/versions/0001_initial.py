@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_lag_samples_group_time", "lag_samples", ["group_id", "sampled_at"], unique=False)
+    op.create_index("ix_lag_samples_time", "lag_samples", ["sampled_at"], unique=False)
     op.create_table(
         "member_cards",
         sa.Column("card_no", sa.Text(), nullable=False),
