@@ -93,9 +93,11 @@ def matches(
 
 
 # Personal identifiers inside free text (a handler error may quote a row): 18-character national
-# ids and 11-digit mainland mobile numbers, masked the way `events tail` masks fields.
+# ids and 11-digit mainland mobile numbers, masked the way `events tail` masks fields. Digits
+# inside a longer alphanumeric token (a UUID, a trace id) are neither: both need a boundary that
+# is not a Latin letter or digit (CJK text around a number is a boundary).
 _NATIONAL_ID_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
-_PHONE_RE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
+_PHONE_RE = re.compile(r"(?<![0-9A-Za-z])1\d{10}(?![0-9A-Za-z])")
 
 
 def mask_text(text: str) -> str:

@@ -1,5 +1,5 @@
-"""The member timeline stays an index lookup on a large index: a million rows, the query plan
-read with EXPLAIN (never a wall-clock assertion)."""
+"""The member timeline and retention stay index lookups on a large index: a
+million rows, the query plans read with EXPLAIN (never a wall-clock assertion)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
+from console.adapters.retention import RETENTION_SQL
 from console.settings import MIGRATIONS
 from unionfed_chassis.db import run_migrations
 
@@ -19,6 +20,7 @@ BY_CARD = (
     "SELECT s.* FROM member_cards c JOIN stream_events s ON s.member_id = c.member_id"
     " WHERE c.card_no = $1 ORDER BY s.id"
 )
+RETENTION = RETENTION_SQL.replace(":days", "$1::int").replace(":chunk", "$2::int")
 
 
 async def test_a_members_timeline_reads_its_index_among_a_million_rows(
@@ -52,6 +54,10 @@ async def test_a_members_timeline_reads_its_index_among_a_million_rows(
         by_card = await plan(conn, BY_CARD, "C-4242")
         assert ("Index Scan", "ix_stream_events_member") in scans(by_card), by_card
         assert all(kind != "Seq Scan" for kind, _ in scans(by_card)), by_card
+
+        # Retention walks the primary key from the oldest row, not the whole table.
+        expired = await plan(conn, RETENTION, 30, 10_000)
+        assert ("Seq Scan", None) not in scans(expired), expired
     finally:
         await conn.close()
 

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from console.domain.decoding import RawJson, index_record, mask_digit_runs, mask_json, mask_json_text
+from console.domain.decoding import (
+    RawJson,
+    index_record,
+    mask_digit_runs,
+    mask_json,
+    mask_json_text,
+    may_hold_digit_run,
+)
 from unionfed_events import Envelope, Event
 from unionfed_events import assistance as aev
 from unionfed_events import membership as mev
@@ -239,3 +246,71 @@ def test_masking_around_digit_runs_gives_what_mask_text_gives() -> None:
     for _ in range(3000):
         text = "".join(rng.choice("0123456789" * 6 + 'Xx a-"') for _ in range(rng.randint(0, 60)))
         assert mask_digit_runs(text) == mask_text(text), text
+
+
+# A UUID whose last group holds an 11-digit run starting with 1, and a trace id with long runs.
+HEX_UUID = "0c56cfa7-57dc-4e60-a758-a13812345678"
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+def test_digits_inside_a_uuid_or_a_trace_id_are_not_masked() -> None:
+    for text in (HEX_UUID, TRACEPARENT, "ab13812345678", "13812345678cd", "x110101199003071234"):
+        assert mask_text(text) == text
+        assert mask_digit_runs(text) == text
+    rec = record(joined(uuid.UUID(HEX_UUID)), "unionfed.d.east.membership.events", traceparent=TRACEPARENT)
+    rec.headers.append(("dlq_reason", f"member {HEX_UUID} failed".encode()))
+    row = index_record(rec)
+    assert row.member_id == row.subject == HEX_UUID
+    assert row.headers["ce_subject"] == HEX_UUID
+    assert row.headers["ce_traceparent"] == TRACEPARENT
+    assert row.headers["dlq_reason"] == f"member {HEX_UUID} failed"
+    assert stored(row.payload)["member_id"] == HEX_UUID
+
+
+def test_phones_and_ids_in_free_text_are_masked_next_to_punctuation_and_cjk() -> None:
+    cases = {
+        f"电话{PHONE}": "电话138****5678",
+        f"身份证{NATIONAL_ID}，请核对": "身份证1101**********1234，请核对",
+        f"ids: {PHONE},{NATIONAL_ID[:-1]}X.": "ids: 138****5678,1101**********123X.",
+        f"(tel:{PHONE})": "(tel:138****5678)",
+        f"member_{PHONE}": "member_138****5678",
+    }
+    for text, masked in cases.items():
+        assert mask_text(text) == masked, text
+        assert mask_digit_runs(text) == masked, text
+    rec = Record(
+        "unionfed.dlq.notifications", json.dumps({"note": f"电话{PHONE}"}, ensure_ascii=False).encode()
+    )
+    rec.headers = [("dlq_reason", f"重复的身份证{NATIONAL_ID}".encode())]
+    row = index_record(rec)
+    assert row.headers["dlq_reason"] == "重复的身份证1101**********1234"
+    assert stored(row.payload) == {"note": "电话138****5678"}
+
+
+def test_a_known_cloud_event_header_that_is_not_utf8_makes_a_plain_record() -> None:
+    rec = record(joined(uuid.uuid4()), "unionfed.d.east.membership.events")
+    rec.headers = [(n, b"\xff" if n == "ce_actorrole" else v) for n, v in rec.headers] + [
+        ("ce_actorrole", b"\xff")
+    ]
+    row = index_record(rec)
+    assert row.type is None and row.event_id is None
+    assert row.headers["ce_actorrole"] == "\ufffd"
+    ok = record(joined(uuid.uuid4()), "unionfed.d.east.membership.events")
+    ok.headers += [("ce_unknownext", b"\xff"), ("ce_sequence", b"x")]
+    assert index_record(ok).type is None  # a malformed sequence: not a valid CloudEvent
+    ok.headers = [h for h in ok.headers if h[0] != "ce_sequence"]
+    assert index_record(ok).type == "org.unionfed.membership.MemberJoined.v1"
+
+
+def test_the_byte_pre_check_never_misses_what_mask_text_would_mask() -> None:
+    rng = random.Random(12)
+    alphabet = "0123456789" * 6 + 'Xx a-"王１٣'  # CJK, a full-width and an Arabic-Indic digit
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        if not may_hold_digit_run(text.encode()):
+            assert mask_text(text) == text, text
+            assert mask_json_text(json.dumps(text, ensure_ascii=False), digits=False) == mask_json_text(
+                json.dumps(text, ensure_ascii=False)
+            ), text
+    assert not may_hold_digit_run(TRACEPARENT.replace("4736", "47x6").encode() + b" 1381234567")
+    assert may_hold_digit_run(PHONE.encode()) and may_hold_digit_run("１３８１２３４５６７８".encode())

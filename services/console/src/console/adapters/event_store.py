@@ -2,17 +2,19 @@
 read again after a crash) is skipped.
 
 `insert_events` is one SQLAlchemy statement (tests seed the index with it). The indexer uses
-`write_batch`: COPY into a temporary staging table, then one `INSERT … SELECT … ON CONFLICT DO
-NOTHING`, the partitions' ends and the card numbers, all in one transaction, and a NOTIFY with
-the highest new id that PostgreSQL delivers at commit. COPY sends rows in PostgreSQL's binary
-format, far cheaper than binding a multi-row INSERT; the staging table keeps the conflict check
-in one statement."""
+`write_batch`: COPY straight into `stream_events`, the partitions' ends and the card numbers, all
+in one transaction, and a NOTIFY with the highest new id that PostgreSQL delivers at commit. COPY
+sends rows in PostgreSQL's binary format, far cheaper than binding a multi-row INSERT. A batch
+read again (a crash between the write and the offset commit, a rebalance) hits the unique
+position: that COPY is rolled back to its savepoint and the batch goes through a temporary
+staging table and one `INSERT … SELECT … ON CONFLICT DO NOTHING`, which skips what is known."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
+from typing import Literal
 
 import asyncpg
 from sqlalchemy.dialects.postgresql import insert
@@ -44,7 +46,10 @@ _COLUMNS = (
     "payload",
     "card_no",
 )
-_STORED = ", ".join(f'"{c}"' for c in _COLUMNS[:-1])
+# One encoder for every row (`json.dumps` with options builds a new one per call).
+_to_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+_STORED_COLUMNS = _COLUMNS[:-1]  # card_no goes to member_cards
+_STORED = ", ".join(f'"{c}"' for c in _STORED_COLUMNS)
 # JSON goes in as text and is parsed by PostgreSQL's jsonb input: no codec on the connection.
 _CREATE_STAGING = f"""
 CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (
@@ -71,6 +76,12 @@ SELECT DISTINCT ON (card_no) card_no, member_id FROM {STAGING}
 WHERE card_no IS NOT NULL AND member_id IS NOT NULL
 ON CONFLICT (card_no) DO NOTHING
 """
+_NEW_CARDS = """
+INSERT INTO member_cards (card_no, member_id)
+SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (card_no) DO NOTHING
+"""
+# The identity's last value in this session: the highest id the COPY just took.
+_LAST_ID = "SELECT currval(pg_get_serial_sequence('stream_events', 'id'))"
 # Never lower: a batch read again after a crash must not move a partition's end back.
 _ENDS = """
 INSERT INTO partition_ends (topic, partition, next_offset, updated_at)
@@ -104,10 +115,8 @@ async def write_batch(conn: asyncpg.Connection, events: Sequence[IndexedEvent]) 
         if e.offset >= ends.get(position, -1):
             ends[position] = e.offset + 1
     async with conn.transaction():
-        await conn.execute(_CREATE_STAGING)
-        await conn.copy_records_to_table(STAGING, records=map(_staging_row, events), columns=_COLUMNS)
-        max_id: int | None = await conn.fetchval(_MOVE)
-        await conn.execute(_CARDS)
+        copied = await _copy_new(conn, events)
+        max_id = await _move_unknown(conn, events) if copied is False else copied
         topics, partitions = zip(*ends, strict=True)
         await conn.execute(_ENDS, list(topics), list(partitions), list(ends.values()))
         if max_id is not None:
@@ -115,10 +124,43 @@ async def write_batch(conn: asyncpg.Connection, events: Sequence[IndexedEvent]) 
     return max_id
 
 
+async def _copy_new(conn: asyncpg.Connection, events: Sequence[IndexedEvent]) -> int | Literal[False]:
+    """COPY a batch none of which is indexed yet (the usual case) and its card numbers; the
+    highest id it took, or False when a record was known (nothing written)."""
+    try:
+        async with conn.transaction():  # a savepoint: a known record undoes this COPY only
+            await conn.copy_records_to_table(
+                "stream_events", records=map(_stored_row, events), columns=_STORED_COLUMNS
+            )
+    except asyncpg.UniqueViolationError:
+        return False
+    cards: dict[str, str] = {}
+    for e in events:
+        if e.card_no and e.member_id:
+            cards.setdefault(e.card_no, e.member_id)
+    if cards:
+        await conn.execute(_NEW_CARDS, list(cards), list(cards.values()))
+    last_id: int = await conn.fetchval(_LAST_ID)
+    return last_id
+
+
+async def _move_unknown(conn: asyncpg.Connection, events: Sequence[IndexedEvent]) -> int | None:
+    """Through the staging table: only the records not indexed yet; the highest new id."""
+    await conn.execute(_CREATE_STAGING)
+    await conn.copy_records_to_table(STAGING, records=map(_staging_row, events), columns=_COLUMNS)
+    max_id: int | None = await conn.fetchval(_MOVE)
+    await conn.execute(_CARDS)
+    return max_id
+
+
+def _stored_row(e: IndexedEvent) -> tuple[object, ...]:
+    return _staging_row(e)[:-1]
+
+
 def _staging_row(e: IndexedEvent) -> tuple[object, ...]:
     payload = e.payload
     if payload is not None and not isinstance(payload, RawJson):
-        payload = json.dumps(payload, ensure_ascii=False)
+        payload = _to_json(payload)
     return (
         e.topic,
         e.partition,
@@ -133,7 +175,7 @@ def _staging_row(e: IndexedEvent) -> tuple[object, ...]:
         e.correlation_id,
         e.causation_id,
         e.actor,
-        json.dumps(e.headers, ensure_ascii=False),
+        _to_json(e.headers),
         payload,
         e.card_no,
     )

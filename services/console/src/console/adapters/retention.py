@@ -14,16 +14,18 @@ log = logging.getLogger("unionfed.console.retention")
 
 EVERY_SECONDS = 3600.0
 CHUNK = 10_000
-# The index on indexed_at finds the oldest rows; SKIP LOCKED lets two replicas delete side by side.
-_DELETE = sa.text(
-    """
+# The oldest `chunk` rows by id (the primary key: no index on indexed_at to keep up on every
+# insert), of which those past the retention are deleted: ids grow with indexed_at, so a chunk
+# with a newer row in it is the last one. SKIP LOCKED lets two replicas delete side by side.
+RETENTION_SQL = """
     DELETE FROM stream_events WHERE id IN (
-      SELECT id FROM stream_events
+      SELECT id FROM (
+        SELECT id, indexed_at FROM stream_events ORDER BY id LIMIT :chunk FOR UPDATE SKIP LOCKED
+      ) AS oldest
       WHERE indexed_at < now() - make_interval(days => :days)
-      LIMIT :chunk FOR UPDATE SKIP LOCKED
     )
-    """
-)
+"""
+_DELETE = sa.text(RETENTION_SQL)
 
 
 async def delete_expired_chunk(engine: AsyncEngine, days: int, chunk: int = CHUNK) -> int:

@@ -13,10 +13,10 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
-from unionfed_events.display import Headers, decode, mask, mask_text
-from unionfed_events.envelope import Envelope
+from unionfed_events.display import mask, mask_text
+from unionfed_events.envelope import SPECVERSION
 from unionfed_events.topics import parse_district
 
 from console.domain.indexed import IndexedEvent
@@ -38,9 +38,24 @@ MEMBER_SUBJECT_EVENTS = frozenset(
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _NOT_JSON = object()
 _PERSONAL_WORDS = ("national_id", "phone", "email", "e_mail")
-# `mask_text` looks for runs of at least 11 digits (mobile numbers; national ids have 17+).
+# `mask_text` looks for runs of at least 11 digits (mobile numbers; national ids have 17+) that
+# are not part of a longer alphanumeric token (a UUID, a trace id): the same boundaries here, so
+# the hex ids every record carries do not send it through `mask_text`.
 _SHORTEST_IDENTIFIER = 11
-_DIGIT_RUN = re.compile(r"\d{11,}")
+_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d{11,}[Xx]?(?![0-9A-Za-z])")
+# Bytes -> b"0" for an ASCII digit or any byte of a non-ASCII character, b"." otherwise.
+_DIGIT_BYTES = bytes(0x30 if 0x30 <= b <= 0x39 or b >= 0x80 else 0x2E for b in range(256))
+_ELEVEN_DIGITS = b"0" * _SHORTEST_IDENTIFIER
+_REQUIRED_ATTRS = frozenset({"id", "source", "type", "specversion", "time"})
+# Header -> CloudEvents attribute, for every attribute `Envelope.from_headers` reads.
+_ATTR_OF_HEADER = {
+    f"ce_{attr}": attr
+    for attr in (
+        *_REQUIRED_ATTRS,
+        *("subject", "correlationid", "causationid", "district", "branch", "traceparent"),
+        *("sequence", "actor", "actorrole"),
+    )
+}
 
 
 class KafkaRecord(Protocol):
@@ -55,13 +70,16 @@ class KafkaRecord(Protocol):
 
 def index_record(record: KafkaRecord) -> IndexedEvent:
     """The row of one record: decoded CloudEvents columns, headers and payload masked."""
-    headers = record.headers or ()
-    # A null header value is tolerated by the envelope's reader (it counts as absent).
-    envelope = decode(cast(Headers, headers), record.value)
+    raw_headers = record.headers or ()
+    texts, attrs = read_headers(raw_headers)
+    event = cloud_event(attrs)
     text, data = _parse_json(record.value)
-    payload = None if data is _NOT_JSON else masked_payload(text, data)
+    payload = None
+    if data is not _NOT_JSON:
+        payload = masked_payload(text, data, digits=may_hold_digit_run(record.value or b""))
     where = (record.topic, record.partition, record.offset)
-    if envelope is None:
+    headers = masked_headers(texts, digits=may_hold_digit_run(b"\n".join(v for _, v in raw_headers if v)))
+    if event is None:
         return IndexedEvent(
             *where,
             event_id=None,
@@ -74,30 +92,73 @@ def index_record(record: KafkaRecord) -> IndexedEvent:
             correlation_id=None,
             causation_id=None,
             actor=None,
-            headers=header_texts(headers),
+            headers=headers,
             payload=payload,
         )
+    ce_type, time = event
+    subject = attrs.get("subject")
     return IndexedEvent(
         *where,
-        event_id=envelope.id,
-        type=envelope.type,
-        time=_aware(envelope.time),
-        district=envelope.district or parse_district(record.topic),
-        branch_id=envelope.branch or _data_text(data, "branch_id"),
-        subject=envelope.subject and _storable(envelope.subject),
-        member_id=member_of(envelope.type, envelope.subject, data),
-        correlation_id=envelope.correlationid,
-        causation_id=envelope.causationid,
-        actor=envelope.actor,
-        headers=header_texts(headers),
+        event_id=attrs["id"],
+        type=ce_type,
+        time=time,
+        district=attrs.get("district") or parse_district(record.topic),
+        branch_id=attrs.get("branch") or _data_text(data, "branch_id"),
+        subject=subject and _storable(subject),
+        member_id=member_of(ce_type, subject, data),
+        correlation_id=attrs.get("correlationid"),
+        causation_id=attrs.get("causationid"),
+        actor=attrs.get("actor"),
+        headers=headers,
         payload=payload,
-        card_no=_data_text(data, "card_number") if event_name(envelope) == "MemberJoined" else None,
+        card_no=_data_text(data, "card_number") if event_name(ce_type) == "MemberJoined" else None,
     )
 
 
-def event_name(envelope: Envelope) -> str | None:
+def read_headers(headers: Sequence[tuple[str, bytes | None]]) -> tuple[dict[str, str], dict[str, str]]:
+    """One pass over the headers: every header as text (a null value as "", bytes that are not
+    UTF-8 with replacement characters), and the CloudEvents attributes among them as
+    `Envelope.from_headers` reads them (a null one counts as absent), none at all when one of
+    them is not UTF-8 (then the record is not a CloudEvent, as for `display.decode`)."""
+    texts: dict[str, str] = {}
+    attrs: dict[str, str] = {}
+    garbled = False
+    for name, value in headers:
+        if value is None:
+            texts[name] = ""
+            continue
+        attr = _ATTR_OF_HEADER.get(name)
+        try:
+            text = value.decode()
+        except UnicodeDecodeError:
+            text = value.decode("utf-8", errors="replace")
+            garbled = garbled or attr is not None
+        texts[name] = text
+        if attr is not None:
+            attrs[attr] = text
+    return texts, {} if garbled else attrs
+
+
+def cloud_event(attrs: dict[str, str]) -> tuple[str, datetime] | None:
+    """The type and time of a valid CloudEvent (`Envelope.from_attrs`'s checks: the required
+    attributes present, our spec version, a non-empty id, a well-formed time and sequence),
+    else None. Checked here rather than by building an `Envelope`: it is the index's hot path."""
+    if not attrs.keys() >= _REQUIRED_ATTRS:
+        return None
+    if attrs["specversion"] != SPECVERSION or not attrs["id"]:
+        return None
+    try:
+        time = datetime.fromisoformat(attrs["time"].replace("Z", "+00:00"))
+        if "sequence" in attrs:
+            int(attrs["sequence"])
+    except ValueError:
+        return None
+    return attrs["type"], _aware(time)
+
+
+def event_name(ce_type: str) -> str | None:
     """'org.unionfed.membership.MemberJoined.v1' -> 'MemberJoined'; None for a foreign type."""
-    parts = envelope.type.split(".")
+    parts = ce_type.split(".")
     return parts[-2] if len(parts) >= 5 and parts[0] == "org" and parts[1] == "unionfed" else None
 
 
@@ -116,12 +177,20 @@ def member_of(ce_type: str | None, subject: str | None, data: Any) -> str | None
     return recipient if recipient and _UUID.match(recipient) else None
 
 
-def header_texts(headers: Sequence[tuple[str, bytes | None]]) -> dict[str, str]:
-    """Every header as text (a value that is not UTF-8 with replacement characters), masked."""
-    out = {name: "" if value is None else value.decode("utf-8", errors="replace") for name, value in headers}
+def may_hold_digit_run(raw: bytes) -> bool:
+    """False when the UTF-8 text of `raw` surely has no run of 11 digits (most records), so
+    nothing in it can be an identifier `mask_text` masks: one pass of C over the bytes, where
+    every byte of a non-ASCII character counts as a digit (`\\d` matches other scripts' digits)."""
+    return _ELEVEN_DIGITS in raw.translate(_DIGIT_BYTES)
+
+
+def masked_headers(texts: dict[str, str], digits: bool = True) -> dict[str, str]:
+    """The headers' texts (`read_headers`) as stored: personal ones masked, NUL replaced;
+    `digits` False when no value holds a run of digits (`may_hold_digit_run`)."""
     # One scan of all values says whether any may hold an identifier (most records: none).
-    digits = _DIGIT_RUN.search("\n".join(out.values())) is not None
-    for name, text in out.items():
+    digits = digits and _DIGIT_RUN.search("\n".join(texts.values())) is not None
+    out = dict(texts)
+    for name, text in texts.items():
         if _is_personal(name):
             out[name] = mask_value(name, text)
         elif digits and len(text) >= _SHORTEST_IDENTIFIER:
@@ -137,18 +206,19 @@ class RawJson(str):
     __slots__ = ()
 
 
-def masked_payload(text: str, data: Any) -> Any:
+def masked_payload(text: str, data: Any, digits: bool = True) -> Any:
     """The payload to store: the record's own JSON text with its identifiers masked when that is
     safe to do on the text (most records: one or two regular expressions, no serialising),
-    else the parsed data masked value by value."""
-    masked = mask_json_text(text)
+    else the parsed data masked value by value; `digits` as for `mask_json_text`."""
+    masked = mask_json_text(text, digits)
     return mask_json(data) if masked is None else RawJson(masked)
 
 
-def mask_json_text(text: str) -> str | None:
+def mask_json_text(text: str, digits: bool = True) -> str | None:
     """`text` (valid JSON) with what `mask_json` masks masked, or None when only the parsed
     walk can tell: an escape sequence (a quote or a digit may hide behind one), or a personal
-    field name over something other than a string (a list of phone numbers, a number)."""
+    field name over something other than a string (a list of phone numbers, a number).
+    `digits` False: the text is known to hold no run of 11 digits (`may_hold_digit_run`)."""
     if "\\" in text:
         return None
     lowered = text.lower()
@@ -157,7 +227,7 @@ def mask_json_text(text: str) -> str | None:
         if keyed is None:
             return None
         text = keyed
-    return mask_digit_runs(text)
+    return mask_digit_runs(text) if digits else text
 
 
 def _mask_keyed_strings(text: str, lowered: str) -> str | None:
@@ -195,12 +265,13 @@ def _skip_space(text: str, at: int) -> int:
 
 
 def mask_digit_runs(text: str) -> str:
-    """`mask_text`, applied only around runs of 11 or more digits (whatever it masks lies in
-    one, with one character either side for its boundaries and a national id's final X): one
-    scan of the text instead of two substitutions over all of it."""
+    """`mask_text`, applied only around runs of 11 or more digits (a national id's final X
+    included) between non-alphanumeric boundaries: whatever it masks is such a run. Each run is
+    given to it with one character either side (its boundaries): one scan of the text instead
+    of two substitutions over all of it."""
     windows: list[list[int]] = []
     for run in _DIGIT_RUN.finditer(text):
-        start, end = max(run.start() - 1, 0), min(run.end() + 2, len(text))
+        start, end = max(run.start() - 1, 0), min(run.end() + 1, len(text))
         if windows and start < windows[-1][1]:  # overlapping context: one window
             windows[-1][1] = end
         else:

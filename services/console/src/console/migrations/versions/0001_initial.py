@@ -96,7 +96,6 @@ def upgrade() -> None:
     )
     op.create_index("ix_stream_events_correlation", "stream_events", ["correlation_id"], unique=False)
     op.create_index("ix_stream_events_district", "stream_events", ["district", "id"], unique=False)
-    op.create_index("ix_stream_events_indexed_at", "stream_events", ["indexed_at"], unique=False)
     op.create_index("ix_stream_events_member", "stream_events", ["member_id", "id"], unique=False)
     op.create_index("ix_stream_events_subject", "stream_events", ["subject"], unique=False)
     op.create_index("ix_stream_events_topic", "stream_events", ["topic", "id"], unique=False)
