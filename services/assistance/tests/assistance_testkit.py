@@ -40,7 +40,7 @@ class Assistance(OfficerTokens):
         await self.wait_member(member_id, "active")
         return member_id
 
-    async def wait_member(self, member_id: uuid.UUID, status: str, within: float = 30) -> None:
+    async def wait_member(self, member_id: uuid.UUID, status: str, within: float = 60) -> None:
         async def seen() -> bool:
             r = await self.client.get(f"/members/{member_id}", headers=self.admin)
             return r.status_code == 200 and r.json()["status"] == status

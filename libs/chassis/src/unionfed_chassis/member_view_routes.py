@@ -87,7 +87,7 @@ def _district_scope(principal: Principal, district: str | None) -> str | None:
     if principal.is_federation_wide:
         return district
     if district is not None and district != principal.district:
-        raise ScopeError(f"{principal.role} of {principal.district} cannot see district {district}")
+        raise ScopeError(f"{principal.role} of {principal.district} cannot see another district")
     return principal.district
 
 

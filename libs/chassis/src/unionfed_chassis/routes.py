@@ -60,13 +60,14 @@ def scoped(
     if principal.is_federation_wide:
         return district, branch_id
     if district is not None and district != principal.district:
-        raise ScopeError(f"{principal.role} of {principal.district} cannot see district {district}")
+        # The refusal names the caller's own unit, never the one asked for (errors echo no input).
+        raise ScopeError(f"{principal.role} of {principal.district} cannot see another district")
     if principal.role == Role.DISTRICT_OFFICER:
         return principal.district, branch_id
     if principal.role != Role.BRANCH_OFFICER:  # a member covers no unit: no list of units
         raise ScopeError(f"a {principal.role} lists no unit's records")
     if branch_id is not None and branch_id != principal.branch:
-        raise ScopeError(f"branch officer of {principal.branch} cannot see branch {branch_id}")
+        raise ScopeError(f"branch officer of {principal.branch} cannot see another branch")
     return district, principal.branch
 
 

@@ -90,7 +90,7 @@ async def run_app(
 
 
 async def wait_member_in_view(
-    engine: AsyncEngine, members: sa.Table, member_id: uuid.UUID, status: str, within: float = 30
+    engine: AsyncEngine, members: sa.Table, member_id: uuid.UUID, status: str, within: float = 60
 ) -> None:
     """Until the service's member view (`members`, `unionfed_chassis.member_view`) has the member
     with `status`."""
@@ -123,5 +123,5 @@ class MemberViewKit:
         await self.wait_member(member_id, "active")
         return member_id
 
-    async def wait_member(self, member_id: uuid.UUID, status: str, within: float = 30) -> None:
+    async def wait_member(self, member_id: uuid.UUID, status: str, within: float = 60) -> None:
         await wait_member_in_view(self.engine, self.members, member_id, status, within)

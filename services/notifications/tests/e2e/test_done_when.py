@@ -168,7 +168,7 @@ async def test_quiet_hours_hold_an_sms_until_they_end(notifications_service, htt
         # The welcome's SMS goes first, before any quiet hours: out of the way of what is checked.
         dispatcher = svc.app.state.dispatcher
         await wait_for(lambda: _sms_of(svc, member_id, "welcome"), timeout=30)
-        assert (await dispatcher.run_round(datetime.now(UTC))).delivered >= 1
+        await _rounds_until_sent(svc, member_id, "welcome", datetime.now(UTC))
         await http_receiver.wait_for("/sms")
         http_receiver.clear()
         now = datetime.now(UTC).replace(second=0, microsecond=0)
@@ -195,13 +195,25 @@ async def test_quiet_hours_hold_an_sms_until_they_end(notifications_service, htt
         await svc.feed.publish(moved, district, member_id)
         sms = await wait_for(lambda: _sms_of(svc, member_id, "transfer"), timeout=30)
         assert sms.status == "pending" and sms.next_attempt_at > now + timedelta(minutes=100), sms
-        assert (await dispatcher.run_round(datetime.now(UTC))).delivered == 0
+        await dispatcher.run_round(datetime.now(UTC))
+        assert (await _sms_of(svc, member_id, "transfer")).status == "pending"
         assert not http_receiver.requests("/sms")
 
-        after = sms.next_attempt_at + timedelta(minutes=1)
-        assert (await dispatcher.run_round(after)).delivered >= 1
+        await _rounds_until_sent(svc, member_id, "transfer", sms.next_attempt_at + timedelta(minutes=1))
         [sent] = await http_receiver.wait_for("/sms")
         assert sent.json()["to"] == "13800138000"
+
+
+async def _rounds_until_sent(svc: Notifications, member_id: uuid.UUID, template: str, at: datetime) -> None:
+    """Dispatcher rounds as of `at` until the member's SMS of `template` is delivered. A round takes
+    the oldest due rows first, and the other tests of this worker share the database: their rows
+    still waiting for contact points may fill a round or two (the dispatcher's own loop just runs
+    the next round at once)."""
+    for _ in range(50):
+        await svc.app.state.dispatcher.run_round(at)
+        if (await _sms_of(svc, member_id, template)).status == "delivered":
+            return
+    raise AssertionError(f"the {template} SMS was not delivered in 50 rounds")
 
 
 async def _sms_of(svc: Notifications, member_id: uuid.UUID, template: str) -> Any:

@@ -57,9 +57,12 @@ async def member_facts(session: AsyncSession, member_ids: Iterable[UUID]) -> dic
     # The view's erasure column comes with the erasure work; until then, nobody reads as erased.
     erased_on = getattr(members.c, "erased_on", None)
     erased = (erased_on.is_not(None) if erased_on is not None else sa.false()).label("erased")
-    rows = await session.execute(
-        sa.select(members.c.member_id, members.c.status, erased).where(members.c.member_id.in_(ids))
-    )
+    # FOR SHARE: an erasure (another consumer group) updates the member's row and deletes their
+    # messages in one transaction. Read without a lock, planning could see "not erased", the
+    # erasure commit, and planning then insert messages for an erased member; with it, planning
+    # either commits first (the erasure then deletes its rows) or waits and sees the erasure.
+    query = sa.select(members.c.member_id, members.c.status, erased).where(members.c.member_id.in_(ids))
+    rows = await session.execute(query.order_by(members.c.member_id).with_for_update(read=True))
     return {r.member_id: MemberFacts(left=r.status == "left", erased=bool(r.erased)) for r in rows}
 
 

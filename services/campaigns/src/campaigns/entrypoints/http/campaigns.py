@@ -106,7 +106,7 @@ async def list_campaigns(
     if principal.is_federation_wide:
         owners = [district] if district else None
     elif district is not None and district != principal.district:
-        raise ScopeError(f"{principal.role} of {principal.district} cannot see district {district}")
+        raise ScopeError(f"{principal.role} of {principal.district} cannot see another district")
     else:
         owners = [principal.district] if district else [principal.district, None]
     result = await campaign_queries.list_campaigns(

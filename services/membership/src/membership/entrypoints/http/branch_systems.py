@@ -66,7 +66,7 @@ async def get_branch_system(system_id: SystemIdPath, uow: UowDep, principal: Rea
     if system is None:
         raise NotFound(f"branch system {system_id}")
     if not _visible(principal, system):
-        raise ScopeError(f"{principal.role} cannot see branch system {system_id}")
+        raise ScopeError(f"{principal.role} cannot see that branch system")
     return public_view(system)
 
 
