@@ -23,14 +23,11 @@ from datetime import datetime
 import asyncpg
 import psutil
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from unionfed_chassis.kafka import make_producer
-from unionfed_chassis.relay import OutboxRelay
-from unionfed_chassis.settings import ServiceSettings
 from unionfed_devstack._util import free_port
 
 from . import processes
 from .common import Result, bench_districts, create_topics, district_topics, progress, rate, ratio_note, step
-from .relay import EVENTS, _commit_backlog
+from .relay import EVENTS, _commit_backlog, _drain
 from .servers import Servers, asyncpg_dsn, fresh_database, unique_name
 
 TARGET = 1.0
@@ -150,26 +147,6 @@ async def _warm_up(srv: Servers, names: list[str], dsn: str) -> int:
         await producer.stop()
     await _wait_indexed(dsn, sent, "the console subscribing (one record per partition)")
     return sent
-
-
-async def _drain(settings: ServiceSettings) -> None:
-    producer = make_producer(settings)
-    await producer.start()
-    relay = OutboxRelay(settings.asyncpg_dsn, producer, batch_size=settings.outbox_batch_size)
-    try:
-        with progress() as bar:
-            task = bar.add_task("relay draining the outbox", total=EVENTS)
-            runner = asyncio.create_task(relay.run())
-            while relay.published < EVENTS:
-                if runner.done():
-                    runner.result()
-                    raise RuntimeError("the relay stopped early")
-                await asyncio.sleep(0.005)
-                bar.update(task, completed=relay.published)
-        relay.stop()
-        await asyncio.wait_for(runner, 30)
-    finally:
-        await producer.stop()
 
 
 async def _count(dsn: str) -> int:

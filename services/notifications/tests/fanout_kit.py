@@ -1,16 +1,18 @@
 """Helpers of the fan-out tests: members put straight into the member view (COPY for large
-audiences), preferences and contact points, and counts of the rows the fan-out wrote."""
+audiences), preferences and contact points, a campaign launch, and counts of the rows the fan-out
+wrote."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from notifications.adapters.orm import contact_points, contents, notifications, preferences
 from sqlalchemy.ext.asyncio import AsyncEngine
+from unionfed_events import campaigns as cev
 
 MEMBER_COLUMNS = ("member_id", "name", "branch_id", "district", "status", "joined_on", "version")
 
@@ -84,3 +86,17 @@ async def in_app_recipients(engine: AsyncEngine, content_id: uuid.UUID) -> list[
     )
     async with engine.connect() as conn:
         return list((await conn.execute(query)).scalars())
+
+
+def winter_launch(campaign_id: uuid.UUID) -> cev.CampaignLaunched:
+    """A Winter Warmth launch open to every district and industry, from today for 30 days."""
+    today = date.today()
+    return cev.CampaignLaunched(
+        campaign_id=campaign_id,
+        kind=cev.CampaignKind.WINTER_WARMTH,
+        title="冬送温暖",
+        districts=[],
+        industries=[],
+        starts_on=today,
+        ends_on=today + timedelta(days=30),
+    )

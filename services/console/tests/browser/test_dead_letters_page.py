@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 import uuid
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ sys.path.insert(0, str(ROOT / "services/notifications/tests"))
 from browser import Browser  # noqa: E402
 from console_testkit import new_district  # noqa: E402
 from dead_letter_kit import wait_indexed  # noqa: E402
-from fanout_kit import copy_members, in_app_recipients, rows_by_channel  # noqa: E402
+from fanout_kit import copy_members, in_app_recipients, rows_by_channel, winter_launch  # noqa: E402
 from notifications.domain.fanout import invitation_content_id  # noqa: E402
 from notifications_testkit import start_notifications  # noqa: E402
 from prometheus_client import REGISTRY  # noqa: E402
@@ -30,19 +29,6 @@ from unionfed_events.envelope import Envelope  # noqa: E402
 
 AUDIENCE = 5
 REASON = "campaign launch republished by campaigns (INC-4521)"
-
-
-def _launch(campaign_id: uuid.UUID) -> cev.CampaignLaunched:
-    today = date.today()
-    return cev.CampaignLaunched(
-        campaign_id=campaign_id,
-        kind=cev.CampaignKind.WINTER_WARMTH,
-        title="冬送温暖",
-        districts=[],
-        industries=[],
-        starts_on=today,
-        ends_on=today + timedelta(days=30),
-    )
 
 
 def _consumed(group: str, event: type[Any]) -> float:
@@ -89,7 +75,7 @@ async def test_a_redrive_puts_a_fixed_event_back_and_the_service_applies_it_once
         assert await in_app_recipients(notifications.engine, content_id) == []
 
         # The cause is fixed: the launch arrives (campaigns republished it).
-        await feed.publish(_launch(campaign_id), None, None)
+        await feed.publish(winter_launch(campaign_id), None, None)
         await notifications.producer.flush()
         await wait_for(lambda: _consumed(group, cev.CampaignLaunched) >= 1, timeout=60)
         assert await in_app_recipients(notifications.engine, content_id) == [], "nothing applies it by itself"

@@ -5,7 +5,6 @@ replay from the topics' start add nothing, a chunk whose launch never came is de
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
 
 from fanout_kit import (
     copy_members,
@@ -14,6 +13,7 @@ from fanout_kit import (
     in_app_recipients,
     rows_by_channel,
     set_preferences,
+    winter_launch,
 )
 from notifications.adapters import fanout_store
 from notifications.domain.fanout import invitation_content_id
@@ -99,7 +99,7 @@ async def test_a_chunk_read_before_its_federation_launch_waits_for_it(notificati
         await svc.producer.flush()
         # The chunk is read and held (its launch unknown) before the launch comes, on the federation topic.
         await wait_for(lambda: _failed(svc) > 0, timeout=30)
-        launch = _launch(campaign_id)
+        launch = winter_launch(campaign_id)
         await feed.publish(launch, None, None)
         await svc.producer.flush()
         await wait_for(
@@ -141,19 +141,6 @@ async def test_a_chunk_whose_launch_never_came_is_dead_lettered_with_its_reason(
 
 async def _count(engine, content_id: uuid.UUID, expected: int) -> bool:
     return len(await in_app_recipients(engine, content_id)) >= expected
-
-
-def _launch(campaign_id: uuid.UUID) -> cev.CampaignLaunched:
-    today = date.today()
-    return cev.CampaignLaunched(
-        campaign_id=campaign_id,
-        kind=cev.CampaignKind.WINTER_WARMTH,
-        title="冬送温暖",
-        districts=[],
-        industries=[],
-        starts_on=today,
-        ends_on=today + timedelta(days=30),
-    )
 
 
 def _failed(svc) -> float:
