@@ -214,6 +214,10 @@ async def test_broker_outage_loses_nothing(
             assert relay.published == 1
         finally:
             await asyncio.to_thread(broker_control.start)
+        # The restarted broker is empty. Create the topic as it was before anything else asks for
+        # it: the tap's metadata request would otherwise auto-create it with the broker's default
+        # partition count, and the markers of `drain` would name partitions the producer never saw.
+        await kafka.create_topics(topic)
 
         async with kafka.tap(topic) as tap:
             await wait_for(lambda: _is_zero(db.outbox_count), timeout=60)
