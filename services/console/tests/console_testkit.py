@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -83,6 +84,16 @@ async def start_console(
     current end, so a test waits for its own records only; without it, the index reads everything
     the shared broker holds. Topics created later are read from their start."""
     settings_overrides.setdefault("index_group", f"console-index-{uuid.uuid4().hex[:8]}")
+    if districts:
+        # Only the test's districts (and the topics of no district: federation events, dead
+        # letters, retries, replays). The rest of the shared broker is other tests' records: its
+        # end offsets under-report after multi-record batches, so "from the end" re-reads the last
+        # batch of every such topic, hundreds of topics late in a run, and a test's own record
+        # then waits behind tens of thousands of others.
+        own = "|".join(re.escape(d) for d in districts)
+        settings_overrides.setdefault(
+            "index_topic_pattern", rf"^unionfed\.(d\.({own})\.|fed\.|dlq\.|retry\.|dlq-replays$)"
+        )
     # A test's topics are new: the index subscribes to them at the next metadata refresh.
     settings_overrides.setdefault("kafka_metadata_max_age_ms", 500)
     # The shared broker lists every earlier test's groups: the lag sampler asks only the
