@@ -47,21 +47,6 @@ def tune_gc(gen0_threshold: int) -> None:
     gc.set_threshold(gen0_threshold, 20, 20)
 
 
-async def start_broker(broker: KafkaBroker) -> None:
-    """`broker.start()`, with the subscribers started together instead of one after another.
-
-    Starting a subscriber waits until its consumer group has assigned it partitions (aiokafka's
-    `start()` after `subscribe()`), about five seconds per group on the embedded broker and a
-    rebalance's worth on Kafka; FastStream starts them in turn, so a service with four groups
-    took twenty seconds to be ready. The groups are independent: joining them at once costs the
-    slowest join. Same steps as `BrokerUsecase.start` otherwise (connect, subscribers, publishers)."""
-    await broker.connect()
-    await asyncio.gather(*(subscriber.start() for subscriber in broker.subscribers))
-    for publisher in broker.publishers:
-        await publisher.start()
-    broker.running = True
-
-
 @dataclass
 class Runtime:
     settings: ServiceSettings
@@ -150,7 +135,7 @@ class Runtime:
                 name="housekeeping",
             )
         )
-        await start_broker(self.broker)
+        await self.broker.start()
 
     def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         """Run a service's own background work (a periodic check, say) for the runtime's
