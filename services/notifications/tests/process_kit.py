@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from notifications.entrypoints.consumers import audience_consumer, events_consumer, member_view_consumer
+from unionfed_chassis.consumer_scope import ConsumerScope
 from unionfed_devstack._util import die_with_parent, free_port
 from unionfed_devstack.broker import ensure_topics
-from unionfed_devstack.testing import skip_other_districts
+from unionfed_devstack.testing import consumer_districts_of, skip_other_districts
 from unionfed_events import topics
 from unionfed_events.topics import TopicSpec
 
@@ -112,11 +113,18 @@ async def prepare(bootstrap: str, districts: Iterable[str], groups: dict[str, st
         events_consumer(groups["EVENTS_GROUP"], source),
         audience_consumer(groups["AUDIENCE_GROUP"], source),
     ]
+    for consumer in consumers:  # as the process's CONSUMER_DISTRICTS (`service_env`) narrows them
+        consumer.scope = ConsumerScope(included=frozenset(consumer_districts_of(districts).split(",")))
     await skip_other_districts(bootstrap, consumers, districts)
 
 
 def service_env(
-    database_url: str, bootstrap: str, idempotence: bool, groups: dict[str, str], **extra: str
+    database_url: str,
+    bootstrap: str,
+    idempotence: bool,
+    groups: dict[str, str],
+    districts: Iterable[str],
+    **extra: str,
 ) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -127,6 +135,7 @@ def service_env(
         LOG_LEVEL="WARNING",
         OUTBOX_POLL_SECONDS="0.5",
         PYTHONUNBUFFERED="1",
+        CONSUMER_DISTRICTS=consumer_districts_of(districts),
         **groups,
         **extra,
     )

@@ -20,7 +20,7 @@ from unionfed_events.topics import TopicSpec
 
 from .broker import ensure_topics
 from .feeds import MembershipFeed
-from .testing import EventReader, skip_other_districts, wait_for
+from .testing import EventReader, consumer_districts_of, skip_other_districts, wait_for
 
 
 @dataclass
@@ -53,8 +53,9 @@ async def run_app(
 
     Each consumer group (`groups`: the settings fields that name them) gets a name of its own: on
     Tansu a stopped app's member stays in its group until its session times out, and the next app
-    joining that group would wait for it (18 s instead of 5). The groups start at the end of other
-    tests' districts (`skip_other_districts`)."""
+    joining that group would wait for it (18 s instead of 5). The groups read only the test's
+    districts and the federation topics (`consumer_districts_of`), and start at the end of the
+    federation topics (`skip_other_districts`)."""
     own = [topics.district_events(domain, d) for d in districts]
     feeds = [topics.district_events(other, d) for d in districts for other in reads]
     if federation:
@@ -64,6 +65,7 @@ async def run_app(
     suffix = uuid.uuid4().hex[:8]
     for group in groups:
         settings_overrides.setdefault(group, f"{settings_class.model_fields[group].default}-{suffix}")
+    settings_overrides.setdefault("consumer_districts", consumer_districts_of(districts))
     settings = settings_class(
         environment="development",
         database_url=database_url,

@@ -16,6 +16,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from unionfed_chassis.auth import issue_token
 from unionfed_chassis.consumer import EventConsumer
+from unionfed_chassis.consumer_scope import FEDERATION
 from unionfed_chassis.settings import ServiceSettings
 from unionfed_events import topics
 
@@ -159,6 +160,18 @@ class OfficerTokens:
         return self.token("member", subject=str(member_id))
 
 
+def consumer_districts_of(districts: Iterable[str]) -> str:
+    """`CONSUMER_DISTRICTS` of a test's service: its own districts and the federation topics.
+
+    Committing other districts' topics at their end (`skip_other_districts`) covers the topics
+    that exist when the service starts; the pattern subscription would still find the districts
+    that other pytest workers create later, and a group new to a topic reads it from its start:
+    another test's audience chunk whose launch never came was dead-lettered by this test's group.
+    Narrowed to its districts, a service reads only what its test publishes (and `fed`, which
+    `skip_other_districts` starts at its end)."""
+    return ",".join([*districts, FEDERATION])
+
+
 async def skip_other_districts(
     bootstrap: str, consumers: Iterable[EventConsumer], districts: list[str]
 ) -> None:
@@ -189,7 +202,7 @@ async def skip_other_districts(
             if shared:
                 await _commit_at_end(bootstrap, consumer.name, shared)
             continue
-        pattern = re.compile(consumer.pattern)
+        pattern = re.compile(consumer.scope.narrow(consumer.pattern))
         foreign = [n for n in names if pattern.match(n) and not n.startswith(own)]
         if foreign:
             await _commit_at_end(bootstrap, consumer.name, foreign)

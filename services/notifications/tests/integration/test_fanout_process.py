@@ -39,7 +39,7 @@ def start_process(
         }
         database_url = make_database("notifications")
         await prepare(kafka_bootstrap, districts, groups)
-        env = service_env(database_url, kafka_bootstrap, kafka_idempotence, groups, **extra)
+        env = service_env(database_url, kafka_bootstrap, kafka_idempotence, groups, districts, **extra)
         service = ServiceProcess(env, tmp_path / "notifications.log")
         engine = create_async_engine(database_url)
         producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=kafka_idempotence)
