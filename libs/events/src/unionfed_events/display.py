@@ -96,10 +96,65 @@ def matches(
 # ids and 11-digit mainland mobile numbers, masked the way `events tail` masks fields. Digits
 # inside a longer alphanumeric token (a UUID, a trace id) are neither: both need a boundary that
 # is not a Latin letter or digit (CJK text around a number is a boundary).
-_NATIONAL_ID_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
-_PHONE_RE = re.compile(r"(?<![0-9A-Za-z])1\d{10}(?![0-9A-Za-z])")
+_IDENTIFIER_RE = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[0-9Xx]|1\d{10})(?![0-9A-Za-z])")
+# Bytes -> b"0" for an ASCII digit or any byte of a non-ASCII character (`\d` matches other
+# scripts' digits), b"." otherwise: a run of 11 b"0" is where an identifier may be.
+_DIGIT_BYTES = bytes(0x30 if 0x30 <= b <= 0x39 or b >= 0x80 else 0x2E for b in range(256))
+_SHORTEST = b"0" * 11
+
+
+def _masked_identifier(found: re.Match[str]) -> str:
+    value = found.group()
+    return mask("national_id" if len(value) == 18 else "phone", value)
 
 
 def mask_text(text: str) -> str:
-    text = _NATIONAL_ID_RE.sub(lambda m: mask("national_id", m.group()), text)
-    return _PHONE_RE.sub(lambda m: mask("phone", m.group()), text)
+    return _IDENTIFIER_RE.sub(_masked_identifier, text)
+
+
+def holds_identifier(text: str) -> bool:
+    """Whether `mask_text` would change `text`."""
+    return _IDENTIFIER_RE.search(text) is not None
+
+
+def identifier_windows(raw: bytes) -> list[tuple[int, int]]:
+    """(start, end) character ranges of `raw`'s UTF-8 text outside which `mask_text` changes
+    nothing, overlapping ones merged; most records have none.
+
+    Python's regular expressions look at every position of a text (about 10 µs for a 300-byte
+    payload); these are found with C byte scans: every identifier lies in a run of 11 or more
+    characters that are digits or not ASCII, and such a run is a run of 11 "digit" bytes. A
+    range is that run with the character before it and the two after (the boundaries, and a
+    national id's final X with its own)."""
+    marks = raw.translate(_DIGIT_BYTES)
+    runs: list[tuple[int, int]] = []
+    at = marks.find(_SHORTEST)
+    while at != -1:
+        end = marks.find(b".", at)
+        end = len(marks) if end == -1 else end
+        runs.append((at, end))
+        at = marks.find(_SHORTEST, end)
+    if not runs:
+        return []
+    if not raw.isascii():  # byte offsets -> character offsets (a run starts and ends at ASCII)
+        runs = [(len(raw[:start].decode()), len(raw[:end].decode())) for start, end in runs]
+    windows: list[tuple[int, int]] = []
+    for start, end in runs:
+        start, end = max(start - 1, 0), end + 2
+        if windows and start < windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
+
+
+def mask_text_within(text: str, windows: list[tuple[int, int]]) -> str:
+    """`mask_text(text)`, given `identifier_windows` of its bytes (or of text that differed
+    from it only by characters replaced with others, never by digits)."""
+    if not windows:
+        return text
+    pieces, done = [], 0
+    for start, end in windows:
+        pieces += [text[done:start], mask_text(text[start:end])]
+        done = end
+    return "".join(pieces) + text[done:]

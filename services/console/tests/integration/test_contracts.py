@@ -58,7 +58,7 @@ async def test_catalog_from_a_running_services_asyncapi_with_a_masked_sample_in_
                 found = body["sample"]
                 return found if found and found["payload"]["member_id"] == str(member_id) else None
 
-            shown = await wait_for(sample, timeout=30)
+            shown = await wait_for(sample, timeout=60)  # a new district: the next metadata refresh
             assert shown["district"] == district
             assert shown["payload"]["national_id_masked"] == "1101**********1234"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -13,16 +14,14 @@ from typing import Any
 from console.domain.decoding import (
     RawJson,
     index_record,
-    mask_digit_runs,
     mask_json,
     mask_json_text,
-    may_hold_digit_run,
 )
 from unionfed_events import Envelope, Event
 from unionfed_events import assistance as aev
 from unionfed_events import membership as mev
 from unionfed_events import notifications as nev
-from unionfed_events.display import mask_text
+from unionfed_events.display import holds_identifier, identifier_windows, mask, mask_text, mask_text_within
 
 NATIONAL_ID = "110101199003071234"
 PHONE = "13812345678"
@@ -241,11 +240,21 @@ def test_the_text_is_masked_in_place_unless_a_list_a_number_or_an_escape_needs_t
     assert taken == [True, True, True, True, False, False, True, True, True, False, True, True, True]
 
 
-def test_masking_around_digit_runs_gives_what_mask_text_gives() -> None:
+def test_one_scan_masks_what_an_id_pass_then_a_phone_pass_masked() -> None:
+    national_id = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
+    phone = re.compile(r"(?<![0-9A-Za-z])1\d{10}(?![0-9A-Za-z])")
+
+    def two_passes(text: str) -> str:
+        text = national_id.sub(lambda m: mask("national_id", m.group()), text)
+        return phone.sub(lambda m: mask("phone", m.group()), text)
+
     rng = random.Random(11)
     for _ in range(3000):
-        text = "".join(rng.choice("0123456789" * 6 + 'Xx a-"') for _ in range(rng.randint(0, 60)))
-        assert mask_digit_runs(text) == mask_text(text), text
+        text = "".join(
+            rng.choice("0123456789" * 6 + "1" * 20 + 'Xx a-"٣中') for _ in range(rng.randint(0, 60))
+        )
+        assert mask_text(text) == two_passes(text), text
+        assert holds_identifier(text) == (mask_text(text) != text), text
 
 
 # A UUID whose last group holds an 11-digit run starting with 1, and a trace id with long runs.
@@ -256,7 +265,6 @@ TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 def test_digits_inside_a_uuid_or_a_trace_id_are_not_masked() -> None:
     for text in (HEX_UUID, TRACEPARENT, "ab13812345678", "13812345678cd", "x110101199003071234"):
         assert mask_text(text) == text
-        assert mask_digit_runs(text) == text
     rec = record(joined(uuid.UUID(HEX_UUID)), "unionfed.d.east.membership.events", traceparent=TRACEPARENT)
     rec.headers.append(("dlq_reason", f"member {HEX_UUID} failed".encode()))
     row = index_record(rec)
@@ -277,7 +285,6 @@ def test_phones_and_ids_in_free_text_are_masked_next_to_punctuation_and_cjk() ->
     }
     for text, masked in cases.items():
         assert mask_text(text) == masked, text
-        assert mask_digit_runs(text) == masked, text
     rec = Record(
         "unionfed.dlq.notifications", json.dumps({"note": f"电话{PHONE}"}, ensure_ascii=False).encode()
     )
@@ -302,15 +309,12 @@ def test_a_known_cloud_event_header_that_is_not_utf8_makes_a_plain_record() -> N
     assert index_record(ok).type == "org.unionfed.membership.MemberJoined.v1"
 
 
-def test_the_byte_pre_check_never_misses_what_mask_text_would_mask() -> None:
+def test_masking_within_the_byte_scans_windows_gives_what_mask_text_gives() -> None:
     rng = random.Random(12)
-    alphabet = "0123456789" * 6 + 'Xx a-"王１٣'  # CJK, a full-width and an Arabic-Indic digit
-    for _ in range(3000):
-        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
-        if not may_hold_digit_run(text.encode()):
-            assert mask_text(text) == text, text
-            assert mask_json_text(json.dumps(text, ensure_ascii=False), digits=False) == mask_json_text(
-                json.dumps(text, ensure_ascii=False)
-            ), text
-    assert not may_hold_digit_run(TRACEPARENT.replace("4736", "47x6").encode() + b" 1381234567")
-    assert may_hold_digit_run(PHONE.encode()) and may_hold_digit_run("１３８１２３４５６７８".encode())
+    alphabet = "0123456789" * 6 + "1" * 20 + 'Xx a-"王１٣'  # CJK, a full-width and an Arabic-Indic digit
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80)))
+        assert mask_text_within(text, identifier_windows(text.encode())) == mask_text(text), text
+    assert identifier_windows(TRACEPARENT.replace("4736", "47x6").encode() + b" 1381234567") == []
+    assert identifier_windows(PHONE.encode()) == [(0, 13)]
+    assert identifier_windows(f"电话{PHONE}，".encode()) == [(0, 16)]  # non-ASCII counts as digits

@@ -17,6 +17,7 @@ from dataclasses import asdict
 from typing import Literal
 
 import asyncpg
+import orjson
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -175,7 +176,7 @@ def _staging_row(e: IndexedEvent) -> tuple[object, ...]:
         e.correlation_id,
         e.causation_id,
         e.actor,
-        _to_json(e.headers),
+        orjson.dumps(e.headers).decode(),  # text headers only: orjson never refuses them
         payload,
         e.card_no,
     )

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from unionfed_events.display import mask, mask_text
+import orjson
+from unionfed_events.display import holds_identifier, identifier_windows, mask, mask_text, mask_text_within
 from unionfed_events.envelope import SPECVERSION
 from unionfed_events.topics import parse_district
 
@@ -38,14 +39,9 @@ MEMBER_SUBJECT_EVENTS = frozenset(
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _NOT_JSON = object()
 _PERSONAL_WORDS = ("national_id", "phone", "email", "e_mail")
-# `mask_text` looks for runs of at least 11 digits (mobile numbers; national ids have 17+) that
-# are not part of a longer alphanumeric token (a UUID, a trace id): the same boundaries here, so
-# the hex ids every record carries do not send it through `mask_text`.
+# `mask_text` masks runs of 11 digits (mobile numbers) or 18 (national ids): shorter text needs
+# no look.
 _SHORTEST_IDENTIFIER = 11
-_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d{11,}[Xx]?(?![0-9A-Za-z])")
-# Bytes -> b"0" for an ASCII digit or any byte of a non-ASCII character, b"." otherwise.
-_DIGIT_BYTES = bytes(0x30 if 0x30 <= b <= 0x39 or b >= 0x80 else 0x2E for b in range(256))
-_ELEVEN_DIGITS = b"0" * _SHORTEST_IDENTIFIER
 _REQUIRED_ATTRS = frozenset({"id", "source", "type", "specversion", "time"})
 # Header -> CloudEvents attribute, for every attribute `Envelope.from_headers` reads.
 _ATTR_OF_HEADER = {
@@ -76,9 +72,11 @@ def index_record(record: KafkaRecord) -> IndexedEvent:
     text, data = _parse_json(record.value)
     payload = None
     if data is not _NOT_JSON:
-        payload = masked_payload(text, data, digits=may_hold_digit_run(record.value or b""))
+        payload = masked_payload(text, data, identifier_windows(record.value or b""))
     where = (record.topic, record.partition, record.offset)
-    headers = masked_headers(texts, digits=may_hold_digit_run(b"\n".join(v for _, v in raw_headers if v)))
+    headers = masked_headers(
+        texts, digits=bool(identifier_windows(b"\n".join(v for _, v in raw_headers if v)))
+    )
     if event is None:
         return IndexedEvent(
             *where,
@@ -120,6 +118,16 @@ def read_headers(headers: Sequence[tuple[str, bytes | None]]) -> tuple[dict[str,
     UTF-8 with replacement characters), and the CloudEvents attributes among them as
     `Envelope.from_headers` reads them (a null one counts as absent), none at all when one of
     them is not UTF-8 (then the record is not a CloudEvent, as for `display.decode`)."""
+    try:  # every value UTF-8 (all but a few records): the texts in one comprehension
+        texts = {name: value.decode() for name, value in headers}  # type: ignore[union-attr]
+    except (AttributeError, UnicodeDecodeError):  # a null value, or bytes that are not UTF-8
+        return _read_odd_headers(headers)
+    return texts, {attr: texts[name] for name, attr in _ATTR_OF_HEADER.items() if name in texts}
+
+
+def _read_odd_headers(
+    headers: Sequence[tuple[str, bytes | None]],
+) -> tuple[dict[str, str], dict[str, str]]:
     texts: dict[str, str] = {}
     attrs: dict[str, str] = {}
     garbled = False
@@ -177,24 +185,17 @@ def member_of(ce_type: str | None, subject: str | None, data: Any) -> str | None
     return recipient if recipient and _UUID.match(recipient) else None
 
 
-def may_hold_digit_run(raw: bytes) -> bool:
-    """False when the UTF-8 text of `raw` surely has no run of 11 digits (most records), so
-    nothing in it can be an identifier `mask_text` masks: one pass of C over the bytes, where
-    every byte of a non-ASCII character counts as a digit (`\\d` matches other scripts' digits)."""
-    return _ELEVEN_DIGITS in raw.translate(_DIGIT_BYTES)
-
-
 def masked_headers(texts: dict[str, str], digits: bool = True) -> dict[str, str]:
     """The headers' texts (`read_headers`) as stored: personal ones masked, NUL replaced;
-    `digits` False when no value holds a run of digits (`may_hold_digit_run`)."""
-    # One scan of all values says whether any may hold an identifier (most records: none).
-    digits = digits and _DIGIT_RUN.search("\n".join(texts.values())) is not None
+    `digits` False when no value holds a run of 11 digits (`identifier_windows`)."""
+    # One scan of all values says whether any holds an identifier (most records: none).
+    digits = digits and holds_identifier("\n".join(texts.values()))
     out = dict(texts)
     for name, text in texts.items():
         if _is_personal(name):
             out[name] = mask_value(name, text)
         elif digits and len(text) >= _SHORTEST_IDENTIFIER:
-            out[name] = mask_digit_runs(text)
+            out[name] = mask_text(text)
         if "\x00" in text:
             out[name] = _storable(out[name])
     return out
@@ -206,28 +207,32 @@ class RawJson(str):
     __slots__ = ()
 
 
-def masked_payload(text: str, data: Any, digits: bool = True) -> Any:
+def masked_payload(text: str, data: Any, windows: list[tuple[int, int]] | None = None) -> Any:
     """The payload to store: the record's own JSON text with its identifiers masked when that is
-    safe to do on the text (most records: one or two regular expressions, no serialising),
-    else the parsed data masked value by value; `digits` as for `mask_json_text`."""
-    masked = mask_json_text(text, digits)
+    safe to do on the text (most records: a few scans, no serialising), else the parsed data
+    masked value by value; `windows` as for `mask_json_text`."""
+    masked = mask_json_text(text, windows)
     return mask_json(data) if masked is None else RawJson(masked)
 
 
-def mask_json_text(text: str, digits: bool = True) -> str | None:
+def mask_json_text(text: str, windows: list[tuple[int, int]] | None = None) -> str | None:
     """`text` (valid JSON) with what `mask_json` masks masked, or None when only the parsed
     walk can tell: an escape sequence (a quote or a digit may hide behind one), or a personal
     field name over something other than a string (a list of phone numbers, a number).
-    `digits` False: the text is known to hold no run of 11 digits (`may_hold_digit_run`)."""
+    `windows`: `identifier_windows` of the text's bytes, when the caller has them."""
     if "\\" in text:
         return None
+    if windows is None:
+        windows = identifier_windows(text.encode())
     lowered = text.lower()
     if any(word in lowered for word in _PERSONAL_WORDS):
+        # Masking by field name replaces characters with others, never with digits: the
+        # windows of the text still hold every identifier left.
         keyed = _mask_keyed_strings(text, lowered)
         if keyed is None:
             return None
         text = keyed
-    return mask_digit_runs(text) if digits else text
+    return mask_text_within(text, windows)
 
 
 def _mask_keyed_strings(text: str, lowered: str) -> str | None:
@@ -262,27 +267,6 @@ def _skip_space(text: str, at: int) -> int:
     while at < len(text) and text[at] in " \t\r\n":
         at += 1
     return at
-
-
-def mask_digit_runs(text: str) -> str:
-    """`mask_text`, applied only around runs of 11 or more digits (a national id's final X
-    included) between non-alphanumeric boundaries: whatever it masks is such a run. Each run is
-    given to it with one character either side (its boundaries): one scan of the text instead
-    of two substitutions over all of it."""
-    windows: list[list[int]] = []
-    for run in _DIGIT_RUN.finditer(text):
-        start, end = max(run.start() - 1, 0), min(run.end() + 1, len(text))
-        if windows and start < windows[-1][1]:  # overlapping context: one window
-            windows[-1][1] = end
-        else:
-            windows.append([start, end])
-    if not windows:
-        return text
-    pieces, done = [], 0
-    for start, end in windows:
-        pieces += [text[done:start], mask_text(text[start:end])]
-        done = end
-    return "".join(pieces) + text[done:]
 
 
 def mask_json(value: Any, field: str = "") -> Any:
@@ -334,8 +318,15 @@ def _parse_json(value: bytes | None) -> tuple[str, Any]:
         return "", _NOT_JSON
     try:
         text = value.decode()
+    except UnicodeDecodeError:
+        return "", _NOT_JSON
+    try:
+        return text, orjson.loads(value)
+    except orjson.JSONDecodeError:  # not JSON, or JSON orjson refuses (a lone surrogate, an
+        pass  # integer beyond 64 bits, NaN) that the standard parser reads
+    try:
         return text, json.loads(text)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+    except (ValueError, RecursionError):
         return "", _NOT_JSON
 
 
