@@ -1,18 +1,24 @@
 """The contract catalog over a real running service: producers and consumers come from
 membership's own AsyncAPI document (over HTTP), an unreachable service is named, every registered
 event type is listed with its schema and versions, and the sample is the latest indexed event of
-the type, masked, within a district officer's district only."""
+the type on a topic it is published to (never a dead letter or retry copy), masked, within a
+district officer's district only."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
+from console.adapters.orm import stream_events
 from console_testkit import new_district, serve_app
 from platform_kit import start_membership
 from unionfed_devstack._util import free_port
 from unionfed_devstack.testing import wait_for
 from unionfed_events import membership as mev
 from unionfed_events import topics
+from unionfed_events.envelope import Envelope
 from unionfed_events.registry import event_types
 
 JOINED = mev.MemberJoined.ce_type()
@@ -69,6 +75,29 @@ async def test_catalog_from_a_running_services_asyncapi_with_a_masked_sample_in_
             theirs = (await console.client.get(f"/api/contracts/{JOINED}", headers=officer_there)).json()
             assert theirs["sample"] is None
 
+            # A later copy of a MemberJoined on its way back to a group (a dead letter, a retry)
+            # is indexed, but it is no sample: a dead letter may be the malformed one.
+            copy = mev.MemberJoined(
+                member_id=uuid.uuid4(),
+                card_number="T-COPY",
+                name="测试会员",
+                branch_id=branch,
+                district=district,
+                industry="construction",
+                employment_type=mev.EmploymentType.MIGRANT,
+                joined_on=date(2024, 5, 1),
+                channel=mev.JoinChannel.OFFICER,
+                national_id_masked="1101**********1234",
+            )
+            envelope = Envelope.wrap(copy, source="/unionfed/membership", district=district)
+            group = f"contracts-{uuid.uuid4().hex[:8]}"
+            for topic in (topics.dead_letter(group), topics.retry(group)):
+                await console.producer.send_and_wait(topic, envelope.data, headers=envelope.headers())
+            await wait_for(lambda: _indexed_copies(console, envelope.id, 2), timeout=60)
+            for token in (console.operator, officer_here):
+                body = (await console.client.get(f"/api/contracts/{JOINED}", headers=token)).json()
+                assert body["sample"]["payload"]["member_id"] == str(member_id)
+
             assert (
                 await console.client.get("/api/contracts/org.unionfed.x.Nope.v1", headers=console.operator)
             ).status_code == 404
@@ -76,3 +105,9 @@ async def test_catalog_from_a_running_services_asyncapi_with_a_masked_sample_in_
             assert page.status_code == 200 and f'data-type="{JOINED}"' in page.text
             one = await console.client.get(f"/contracts/{JOINED}", headers=console.operator)
             assert one.status_code == 200 and str(member_id) in one.text and "json-schema" in one.text
+
+
+async def _indexed_copies(console: Any, event_id: str, count: int) -> bool:
+    query = sa.select(sa.func.count()).where(stream_events.c.event_id == event_id)
+    async with console.engine.connect() as conn:
+        return (await conn.execute(query)).scalar_one() >= count

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
+from unionfed_events import topics
 
 from console.adapters.orm import stream_events
 from console.adapters.services import Answer, call_each
@@ -36,9 +37,18 @@ class AsyncApiDocuments:
         return {name: self._fetched[(name, url)][1] for name, url in services.items()}
 
 
+# Copies of an event on its way back to a consumer group are no samples of the contract: a dead
+# letter may be the malformed one, and both repeat a record already indexed on its own topic.
+_COPIES = (topics.dead_letter(""), topics.retry(""))
+
+
 async def latest_of_type(conn: AsyncConnection, ce_type: str, district: str | None) -> Any:
-    """The latest indexed event of `ce_type` (within `district` when given), or None."""
-    query = sa.select(stream_events).where(stream_events.c.type == ce_type)
+    """The latest indexed event of `ce_type` on a topic it is published to (within `district`
+    when given), or None."""
+    topic = stream_events.c.topic
+    query = sa.select(stream_events).where(
+        stream_events.c.type == ce_type, *(~topic.startswith(prefix, autoescape=True) for prefix in _COPIES)
+    )
     if district is not None:
         query = query.where(stream_events.c.district == district)
     return (await conn.execute(query.order_by(stream_events.c.id.desc()).limit(1))).one_or_none()
