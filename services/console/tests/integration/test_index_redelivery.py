@@ -187,3 +187,29 @@ async def test_the_index_goes_on_after_its_database_connection_is_cut(
 
 async def indexed_at_least(conn: asyncpg.Connection, count: int) -> bool:
     return bool(await conn.fetchval("SELECT count(*) >= $1 FROM stream_events", count))
+
+
+async def test_a_batch_whose_partition_a_rebalance_took_away_commits_the_rest(
+    index_db: str, kafka_bootstrap: str, kafka_idempotence: bool
+) -> None:
+    district = new_district()
+    topic = f"unionfed.d.{district}.membership.events"
+    await publish_in_batches(kafka_bootstrap, kafka_idempotence, topic)
+    settings = settings_for(index_db, kafka_bootstrap, district, f"console-index-{uuid.uuid4().hex[:8]}")
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=kafka_bootstrap, group_id=settings.index_group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+
+        async def assigned() -> bool:
+            await consumer.getmany(timeout_ms=200)
+            return bool(consumer.assignment())
+
+        await wait_for(assigned, timeout=60)
+        owned = sorted(consumer.assignment())[0]
+        revoked = TopicPartition(f"unionfed.d.{new_district()}.membership.events", 0)
+        await StreamIndexer(settings).commit(consumer, {owned: 3, revoked: 7})  # no IllegalStateError
+        assert await consumer.committed(owned) == 3
+    finally:
+        await consumer.stop()

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import CommitFailedError
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from prometheus_client import Counter, Gauge, Histogram
 
 from console.adapters.event_store import write_batch
@@ -143,13 +143,20 @@ class StreamIndexer:
         LAST_INDEXED.set_to_current_time()
 
     async def commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
-        """Commit the group's offsets past a batch that is in the index."""
+        """Commit the group's offsets past a batch that is in the index, for the partitions this
+        consumer still owns. A partition taken away by a rebalance while the batch was written
+        (a new topic matched the pattern, another indexer joined) is read again by its new
+        owner, and the index already has those records: a no-op. Committing it would raise
+        (aiokafka's IllegalStateError) and restart the whole loop, and with it a group join."""
+        owned = consumer.assignment()
+        kept = {tp: offset for tp, offset in offsets.items() if tp in owned}
         try:
-            await consumer.commit(offsets)
-        except CommitFailedError:
-            # The group rebalanced: the partitions' new owner reads these records again, and
-            # the index already has them (a no-op).
-            log.info("index offsets not committed (group rebalanced); the batch will be re-read")
+            if kept:
+                await consumer.commit(kept)
+        except (CommitFailedError, IllegalStateError):  # the group rebalanced meanwhile
+            kept = {}
+        if len(kept) < len(offsets):
+            log.info("index offsets of revoked partitions not committed; their new owner re-reads them")
 
 
 async def write_events(conn: asyncpg.Connection, events: Sequence[IndexedEvent]) -> int | None:
