@@ -15,6 +15,31 @@ from unionfed_events import campaigns as cev
 from unionfed_events import membership as mev
 
 
+def member_joined(
+    district: str,
+    branch_id: str,
+    member_id: uuid.UUID,
+    card_number: str,
+    industry: str = "construction",
+    employment_type: mev.EmploymentType = mev.EmploymentType.MIGRANT,
+    birth_year: int | None = 1990,
+) -> mev.MemberJoined:
+    """A test member's `MemberJoined` (a made-up name, a test national id's masked form)."""
+    return mev.MemberJoined(
+        member_id=member_id,
+        card_number=card_number,
+        name="测试会员",
+        branch_id=branch_id,
+        district=district,
+        industry=industry,
+        employment_type=employment_type,
+        joined_on=date(2024, 5, 1),
+        channel=mev.JoinChannel.OFFICER,
+        national_id_masked="1101**********1234",
+        birth_year=birth_year,
+    )
+
+
 @dataclass
 class MembershipFeed:
     """Publishes membership's events the way membership's relay does: its topics, its source,
@@ -60,18 +85,8 @@ class MembershipFeed:
     ) -> uuid.UUID:
         member_id = uuid.uuid4()
         self.cards += 1
-        event = mev.MemberJoined(
-            member_id=member_id,
-            card_number=f"T-{self.cards:06d}",
-            name="测试会员",
-            branch_id=branch_id,
-            district=district,
-            industry=industry,
-            employment_type=employment_type,
-            joined_on=date(2024, 5, 1),
-            channel=mev.JoinChannel.OFFICER,
-            national_id_masked="1101**********1234",
-            birth_year=birth_year,
+        event = member_joined(
+            district, branch_id, member_id, f"T-{self.cards:06d}", industry, employment_type, birth_year
         )
         await self.publish(event, district, member_id)
         return member_id

@@ -7,7 +7,6 @@ district officer's district only."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from console.adapters.orm import stream_events
 from console_testkit import new_district, serve_app
 from platform_kit import start_membership
 from unionfed_devstack._util import free_port
+from unionfed_devstack.feeds import member_joined
 from unionfed_devstack.testing import wait_for
 from unionfed_events import membership as mev
 from unionfed_events import topics
@@ -77,18 +77,7 @@ async def test_catalog_from_a_running_services_asyncapi_with_a_masked_sample_in_
 
             # A later copy of a MemberJoined on its way back to a group (a dead letter, a retry)
             # is indexed, but it is no sample: a dead letter may be the malformed one.
-            copy = mev.MemberJoined(
-                member_id=uuid.uuid4(),
-                card_number="T-COPY",
-                name="测试会员",
-                branch_id=branch,
-                district=district,
-                industry="construction",
-                employment_type=mev.EmploymentType.MIGRANT,
-                joined_on=date(2024, 5, 1),
-                channel=mev.JoinChannel.OFFICER,
-                national_id_masked="1101**********1234",
-            )
+            copy = member_joined(district, branch, uuid.uuid4(), "T-COPY")
             envelope = Envelope.wrap(copy, source="/unionfed/membership", district=district)
             group = f"contracts-{uuid.uuid4().hex[:8]}"
             for topic in (topics.dead_letter(group), topics.retry(group)):
