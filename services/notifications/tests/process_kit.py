@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from notifications.entrypoints.consumers import audience_consumer, events_consumer, member_view_consumer
-from unionfed_chassis.consumer_scope import ConsumerScope
+from unionfed_chassis.settings import ServiceSettings
 from unionfed_devstack._util import die_with_parent, free_port
 from unionfed_devstack.broker import ensure_topics
 from unionfed_devstack.testing import consumer_districts_of, skip_other_districts
@@ -113,8 +113,10 @@ async def prepare(bootstrap: str, districts: Iterable[str], groups: dict[str, st
         events_consumer(groups["EVENTS_GROUP"], source),
         audience_consumer(groups["AUDIENCE_GROUP"], source),
     ]
-    for consumer in consumers:  # as the process's CONSUMER_DISTRICTS (`service_env`) narrows them
-        consumer.scope = ConsumerScope(included=frozenset(consumer_districts_of(districts).split(",")))
+    # Narrowed as the process's CONSUMER_DISTRICTS (`service_env`) narrows them.
+    settings = ServiceSettings(environment="development", consumer_districts=consumer_districts_of(districts))
+    for consumer in consumers:
+        consumer.scope = settings.consumer_scope
     await skip_other_districts(bootstrap, consumers, districts)
 
 

@@ -100,7 +100,8 @@ _IDENTIFIER_RE = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[0-9Xx]|1\d{10})(?![0-9A-
 # Bytes -> b"0" for an ASCII digit or any byte of a non-ASCII character (`\d` matches other
 # scripts' digits), b"." otherwise: a run of 11 b"0" is where an identifier may be.
 _DIGIT_BYTES = bytes(0x30 if 0x30 <= b <= 0x39 or b >= 0x80 else 0x2E for b in range(256))
-_SHORTEST = b"0" * 11
+SHORTEST_IDENTIFIER = 11  # characters: a mobile number (a national id has 18)
+_SHORTEST_RUN = b"0" * SHORTEST_IDENTIFIER
 
 
 def _masked_identifier(found: re.Match[str]) -> str:
@@ -128,12 +129,12 @@ def identifier_windows(raw: bytes) -> list[tuple[int, int]]:
     national id's final X with its own)."""
     marks = raw.translate(_DIGIT_BYTES)
     runs: list[tuple[int, int]] = []
-    at = marks.find(_SHORTEST)
+    at = marks.find(_SHORTEST_RUN)
     while at != -1:
         end = marks.find(b".", at)
         end = len(marks) if end == -1 else end
         runs.append((at, end))
-        at = marks.find(_SHORTEST, end)
+        at = marks.find(_SHORTEST_RUN, end)
     if not runs:
         return []
     if not raw.isascii():  # byte offsets -> character offsets (a run starts and ends at ASCII)

@@ -14,6 +14,7 @@ from unionfed_events import topics
 
 from console.adapters.orm import stream_events
 from console.adapters.services import Answer, call_each
+from console.domain.dead_letters import DLQ_PREFIX
 
 
 class AsyncApiDocuments:
@@ -39,7 +40,7 @@ class AsyncApiDocuments:
 
 # Copies of an event on its way back to a consumer group are no samples of the contract: a dead
 # letter may be the malformed one, and both repeat a record already indexed on its own topic.
-_COPIES = (topics.dead_letter(""), topics.retry(""))
+_COPIES = (DLQ_PREFIX, topics.retry(""))
 
 
 async def latest_of_type(conn: AsyncConnection, ce_type: str, district: str | None) -> Any:

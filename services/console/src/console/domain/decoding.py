@@ -16,7 +16,14 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import orjson
-from unionfed_events.display import holds_identifier, identifier_windows, mask, mask_text, mask_text_within
+from unionfed_events.display import (
+    SHORTEST_IDENTIFIER,
+    holds_identifier,
+    identifier_windows,
+    mask,
+    mask_text,
+    mask_text_within,
+)
 from unionfed_events.envelope import SPECVERSION
 from unionfed_events.topics import parse_district
 
@@ -39,9 +46,6 @@ MEMBER_SUBJECT_EVENTS = frozenset(
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _NOT_JSON = object()
 _PERSONAL_WORDS = ("national_id", "phone", "email", "e_mail")
-# `mask_text` masks runs of 11 digits (mobile numbers) or 18 (national ids): shorter text needs
-# no look.
-_SHORTEST_IDENTIFIER = 11
 _REQUIRED_ATTRS = frozenset({"id", "source", "type", "specversion", "time"})
 # Header -> CloudEvents attribute, for every attribute `Envelope.from_headers` reads.
 _ATTR_OF_HEADER = {
@@ -194,7 +198,7 @@ def masked_headers(texts: dict[str, str], digits: bool = True) -> dict[str, str]
     for name, text in texts.items():
         if _is_personal(name):
             out[name] = mask_value(name, text)
-        elif digits and len(text) >= _SHORTEST_IDENTIFIER:
+        elif digits and len(text) >= SHORTEST_IDENTIFIER:  # shorter text holds no identifier
             out[name] = mask_text(text)
         if "\x00" in text:
             out[name] = _storable(out[name])
